@@ -1,0 +1,298 @@
+"""ALBERT tokenization on `sentencepiece`, id-for-id identical to Hugging Face's `AlbertTokenizer`.
+
+The `.model` file holds only SentencePiece's own normalizer; ALBERT adds preprocessing that every runtime must redo:
+collapse whitespace, `` and '' -> ", NFKD + strip accents (unless keep_accents), lowercase (do_lower_case), special
+tokens typed in the text kept whole; then the model's charsmap normalizer and a unigram Viterbi per word with HF's
+tie-breaking. The reference is transformers 5 (what this toolchain pins); `split_digit_comma=True` adds the original
+ALBERT / transformers-4 split of pieces like "12," -> "12", ",". Special ids are read from the model, never hard-coded. Also: training a new SentencePiece model with ALBERT's special symbols.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import TokenizerError
+
+SPIECE_UNDERLINE = "\u2581"
+SPECIAL_PIECES = {"pad": "<pad>", "unk": "<unk>", "cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]"}
+
+
+@dataclass
+class Encoding:
+    ids: list[int]
+    token_type_ids: list[int]
+    attention_mask: list[int]
+    pieces: list[str]
+    truncated: bool = False
+
+
+@dataclass
+class AlbertTokenizer:
+    model_proto: bytes
+    do_lower_case: bool = True
+    remove_space: bool = True
+    keep_accents: bool = False
+    split_digit_comma: bool = False
+    special_ids: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        import sentencepiece as spm
+
+        self.sp = spm.SentencePieceProcessor()
+        try:
+            self.sp.LoadFromSerializedProto(self.model_proto)
+        except (RuntimeError, OSError, TypeError) as e:
+            raise TokenizerError(f"not a SentencePiece model ({str(e).splitlines()[0] if str(e) else e})") from None
+        self.special_ids = {}
+        for role, piece in SPECIAL_PIECES.items():
+            pid = self.sp.PieceToId(piece)
+            if piece != "<unk>" and pid == self.sp.unk_id():
+                raise TokenizerError(f"SentencePiece model has no {piece} piece; train it with `albert-edge tokenizer-train`")
+            self.special_ids[role] = pid
+        size = self.sp.GetPieceSize()
+        self._vocab = {self.sp.IdToPiece(i): i for i in range(size)}
+        self._scores = [self.sp.GetScore(i) for i in range(size)]
+        self._max_piece = max(len(p) for p in self._vocab)
+        self._unk_score = min(self._scores) - 10.0  # HF's K_UNK_PENALTY
+        self._unk_piece = self.sp.IdToPiece(self.sp.unk_id())
+        self._cache: dict[str, list[str]] = {}
+        # Longest first so "[MASK]" never loses to a shorter special token at the same position.
+        specials = sorted(SPECIAL_PIECES.values(), key=len, reverse=True)
+        self._special_re = re.compile("(" + "|".join(re.escape(s) for s in specials) + ")")
+
+    # -- construction -------------------------------------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, **options) -> "AlbertTokenizer":
+        path = Path(path)
+        if not path.is_file():
+            raise TokenizerError(f"{path}: SentencePiece model not found")
+        try:
+            return cls(path.read_bytes(), **options)
+        except TokenizerError as e:
+            raise TokenizerError(f"{path}: {e}") from None
+
+    @property
+    def vocab_size(self) -> int:
+        return self.sp.GetPieceSize()
+
+    @property
+    def settings(self) -> dict:
+        return {"do_lower_case": self.do_lower_case, "remove_space": self.remove_space,
+                "keep_accents": self.keep_accents, "split_digit_comma": self.split_digit_comma}
+
+    # -- the text pipeline --------------------------------------------------------------------------------------
+    def preprocess(self, text: str) -> str:
+        if self.remove_space:
+            text = " ".join(text.strip().split())
+        text = text.replace("``", '"').replace("''", '"')
+        if not self.keep_accents:
+            text = unicodedata.normalize("NFKD", text)
+            text = "".join(c for c in text if not unicodedata.combining(c))
+        if self.do_lower_case:
+            text = text.lower()
+        return text
+
+    def _viterbi(self, word: str) -> list[str]:
+        """Best unigram segmentation of one "▁word", with HF `tokenizers`' tie-breaking.
+
+        Why not `sp.encode`: SentencePiece and HF's Unigram break exact score ties differently ("!?!?!?!?" splits as
+        "?!?!","?!" in one and "?!","?!?!" in the other), and HF is the reference. This is HF's `encode_optimized`:
+        scan start positions left to right, keep a candidate only if strictly better, 1-char <unk> when no piece
+        starts there, consecutive <unk> fused into one.
+        """
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        n = len(word)
+        score = [0.0] + [float("-inf")] * n
+        back: list[tuple[int, str | None]] = [(-1, None)] * (n + 1)  # (start, piece or None for <unk>)
+        for start in range(n):
+            if back[start][0] < 0 and start:
+                continue
+            base, single = score[start], False
+            for end in range(start + 1, min(n, start + self._max_piece) + 1):
+                piece = word[start:end]
+                pid = self._vocab.get(piece)
+                if pid is None:
+                    continue
+                cand = base + self._scores[pid]
+                if back[end][0] < 0 or cand > score[end]:
+                    score[end], back[end] = cand, (start, piece)
+                single = single or end == start + 1
+            if not single:
+                cand = base + self._unk_score
+                if back[start + 1][0] < 0 or cand > score[start + 1]:
+                    score[start + 1], back[start + 1] = cand, (start, None)
+        pieces: list[str] = []
+        end, unk_run = n, False
+        while end > 0:
+            start, piece = back[end]
+            if piece is None:
+                if not unk_run:
+                    pieces.append(self._unk_piece)
+                unk_run = True
+            else:
+                pieces.append(piece)
+                unk_run = False
+            end = start
+        pieces.reverse()
+        if len(self._cache) < 200_000:
+            self._cache[word] = pieces
+        return pieces
+
+    def _pieces(self, text: str) -> list[str]:
+        # SentencePiece's own normalizer (the charsmap in the .model) after ALBERT's preprocessing, as HF chains them;
+        # sp.Normalize also collapses whitespace and marks word starts with "▁", so words split on "▁".
+        normalized = self.sp.Normalize(self.preprocess(text))
+        out: list[str] = []
+        for word in normalized.split(SPIECE_UNDERLINE):
+            if not word:
+                continue
+            for piece in self._viterbi(SPIECE_UNDERLINE + word):
+                # Original ALBERT (and transformers <= 4.x) split "12," into "12" + ","; transformers 5 does not.
+                if self.split_digit_comma and len(piece) > 1 and piece[-1] == "," and piece[-2].isdigit():
+                    cur = self._viterbi(SPIECE_UNDERLINE + piece[:-1].replace(SPIECE_UNDERLINE, ""))
+                    if piece[0] != SPIECE_UNDERLINE and cur and cur[0][0] == SPIECE_UNDERLINE:
+                        cur = cur[1:] if len(cur[0]) == 1 else [cur[0][1:], *cur[1:]]
+                    out.extend(cur)
+                    out.append(",")
+                else:
+                    out.append(piece)
+        return out
+
+    def tokenize(self, text: str) -> list[str]:
+        """Pieces of `text`, special tokens typed in it kept whole (as HF's slow tokenizer does)."""
+        out: list[str] = []
+        for i, chunk in enumerate(self._special_re.split(text)):
+            if i % 2:
+                out.append(chunk)
+            elif chunk.strip() or not self.remove_space and chunk:
+                out.extend(self._pieces(chunk))
+        return out
+
+    def convert_pieces(self, pieces: list[str]) -> list[int]:
+        return [self.sp.PieceToId(p) for p in pieces]
+
+    def encode(self, text: str, pair: str | None = None, *, max_length: int | None = None,
+               padding: bool = False) -> Encoding:
+        """`[CLS] A [SEP] (B [SEP])`; longest_first truncation to max_length; optional padding to max_length."""
+        a, b = self.tokenize(text), self.tokenize(pair) if pair is not None else None
+        truncated = False
+        if max_length is not None:
+            budget = max_length - (3 if b is not None else 2)
+            if budget < 0:
+                raise TokenizerError(f"max_length {max_length} leaves no room for the special tokens")
+            while len(a) + (len(b) if b is not None else 0) > budget:
+                truncated = True
+                if b is not None and len(b) > len(a):
+                    b.pop()
+                else:
+                    a.pop()
+        cls, sep = "[CLS]", "[SEP]"
+        pieces = [cls, *a, sep] + ([*b, sep] if b is not None else [])
+        types = [0] * (len(a) + 2) + ([1] * (len(b) + 1) if b is not None else [])
+        ids = self.convert_pieces(pieces)
+        mask = [1] * len(ids)
+        if padding and max_length is not None and len(ids) < max_length:
+            n = max_length - len(ids)
+            ids += [self.special_ids["pad"]] * n
+            types += [0] * n
+            mask += [0] * n
+            pieces += ["<pad>"] * n
+        return Encoding(ids=ids, token_type_ids=types, attention_mask=mask, pieces=pieces, truncated=truncated)
+
+    def batch(self, texts: list[str], pairs: list[str] | None = None, *, max_length: int,
+              pad_to: int | None = None) -> dict:
+        """Tensors for a batch: padded to the longest (or `pad_to`), truncated to max_length."""
+        import torch
+
+        encs = [self.encode(t, pairs[i] if pairs else None, max_length=max_length) for i, t in enumerate(texts)]
+        width = pad_to or max(len(e.ids) for e in encs)
+        pad = self.special_ids["pad"]
+
+        def padded(rows, value):
+            return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long)
+
+        return {
+            "input_ids": padded([e.ids for e in encs], pad),
+            "attention_mask": padded([e.attention_mask for e in encs], 0),
+            "token_type_ids": padded([e.token_type_ids for e in encs], 0),
+            "truncated": [e.truncated for e in encs],
+        }
+
+
+def load_tokenizer(folder_or_file: str | os.PathLike) -> AlbertTokenizer:
+    """From a folder (spiece.model + optional tokenizer_config.json) or a `.model` file."""
+    p = Path(folder_or_file)
+    model = p / "spiece.model" if p.is_dir() else p
+    options = {}
+    conf = model.parent / "tokenizer_config.json"
+    if conf.is_file():
+        try:
+            raw = json.loads(conf.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise TokenizerError(f"{conf}: not valid JSON ({e})") from None
+        options = {k: bool(raw[k]) for k in ("do_lower_case", "remove_space", "keep_accents", "split_digit_comma")
+                   if k in raw}
+    return AlbertTokenizer.from_file(model, **options)
+
+
+def train_tokenizer(files: list[str | os.PathLike], out_dir: str | os.PathLike, *, vocab_size: int = 8000,
+                    input_sentence_size: int = 2_000_000, seed: int = 0, lowercase: bool = True) -> Path:
+    """Train a unigram SentencePiece model laid out as ALBERT's: <pad>=0 <unk>=1 [CLS]=2 [SEP]=3 [MASK]=4.
+
+    Text is ALBERT-preprocessed first (lowercase, accents stripped) so the vocabulary matches what it will see.
+    """
+    import sentencepiece as spm
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pre = AlbertTokenizer.__new__(AlbertTokenizer)
+    pre.do_lower_case, pre.remove_space, pre.keep_accents = lowercase, True, False
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.txt"
+        n = 0
+        with corpus.open("w", encoding="utf-8") as f:
+            for path in files:
+                try:
+                    lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+                except OSError as e:
+                    raise TokenizerError(f"{path}: cannot read training text ({e.strerror})") from None
+                for line in lines:
+                    line = AlbertTokenizer.preprocess(pre, line)
+                    if line:
+                        f.write(line + "\n")
+                        n += 1
+        if n == 0:
+            raise TokenizerError("no text to train the tokenizer on: the files are empty")
+        prefix = Path(tmp) / "spiece"
+        try:
+            _train(spm, corpus, prefix, vocab_size, input_sentence_size, seed)
+        except RuntimeError as e:
+            raise TokenizerError(f"SentencePiece training failed: {str(e).splitlines()[0]}") from None
+        target = out_dir / "spiece.model"
+        tmp_target = out_dir / ".spiece.model.tmp"
+        tmp_target.write_bytes((prefix.with_suffix(".model")).read_bytes())
+        os.replace(tmp_target, target)
+    (out_dir / "tokenizer_config.json").write_text(json.dumps({
+        "tokenizer_class": "AlbertTokenizer", "do_lower_case": lowercase, "remove_space": True, "keep_accents": False,
+        "bos_token": "[CLS]", "eos_token": "[SEP]", "unk_token": "<unk>", "sep_token": "[SEP]", "pad_token": "<pad>",
+        "cls_token": "[CLS]", "mask_token": "[MASK]", "model_max_length": 512}, indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+def _train(spm, corpus: Path, prefix: Path, vocab_size: int, input_sentence_size: int, seed: int) -> None:
+    spm.set_random_generator_seed(seed)  # deterministic sampling of the input sentences
+    spm.SentencePieceTrainer.train(
+        input=str(corpus), model_prefix=str(prefix), model_type="unigram", vocab_size=vocab_size,
+        pad_id=0, unk_id=1, bos_id=-1, eos_id=-1, pad_piece="<pad>", unk_piece="<unk>",
+        control_symbols=["[CLS]", "[SEP]", "[MASK]"], character_coverage=0.9995,
+        input_sentence_size=input_sentence_size, shuffle_input_sentence=True,
+        num_threads=1, minloglevel=2, hard_vocab_limit=False,
+    )

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# System packages the tests need (Debian): a JDK + junit4 for the Android core, openssh-server for the ssh bench
+# device test, qemu-user-static + the arm64 cross compiler for ARM emulation. Installed only where missing.
+set -euo pipefail
+need=()
+command -v javac >/dev/null || need+=(default-jdk-headless)
+[ -f /usr/share/java/junit4.jar ] || need+=(junit4)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
