@@ -182,18 +182,24 @@ class AlbertTokenizer:
     def encode(self, text: str, pair: str | None = None, *, max_length: int | None = None,
                padding: bool = False) -> Encoding:
         """`[CLS] A [SEP] (B [SEP])`; longest_first truncation to max_length; optional padding to max_length."""
+        pair = pair or None  # HF treats an empty second text as no pair at all
         a, b = self.tokenize(text), self.tokenize(pair) if pair is not None else None
         truncated = False
         if max_length is not None:
             budget = max_length - (3 if b is not None else 2)
             if budget < 0:
                 raise TokenizerError(f"max_length {max_length} leaves no room for the special tokens")
-            while len(a) + (len(b) if b is not None else 0) > budget:
-                truncated = True
-                if b is not None and len(b) > len(a):
-                    b.pop()
-                else:
-                    a.pop()
+            if b is None:
+                truncated, a = len(a) > budget, a[:budget]
+            elif len(a) + len(b) > budget:
+                # HF tokenizers' longest_first: the shorter keeps what it can; if both are long, they split the budget
+                # and the longer one (the second on a tie) gets the odd token.
+                short = min(len(a), len(b))
+                keep_long = short if short > budget else max(short, budget - short)
+                if short + keep_long > budget:
+                    short, keep_long = budget // 2, budget // 2 + budget % 2
+                na, nb = (keep_long, short) if len(a) > len(b) else (short, keep_long)
+                truncated, a, b = True, a[:na], b[:nb]
         cls, sep = "[CLS]", "[SEP]"
         pieces = [cls, *a, sep] + ([*b, sep] if b is not None else [])
         types = [0] * (len(a) + 2) + ([1] * (len(b) + 1) if b is not None else [])
@@ -294,5 +300,5 @@ def _train(spm, corpus: Path, prefix: Path, vocab_size: int, input_sentence_size
         pad_id=0, unk_id=1, bos_id=-1, eos_id=-1, pad_piece="<pad>", unk_piece="<unk>",
         control_symbols=["[CLS]", "[SEP]", "[MASK]"], character_coverage=0.9995,
         input_sentence_size=input_sentence_size, shuffle_input_sentence=True,
-        num_threads=1, minloglevel=2, hard_vocab_limit=False,
+        num_threads=1, minloglevel=2,
     )

