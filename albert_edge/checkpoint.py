@@ -101,9 +101,12 @@ def _architecture(raw: dict, state: dict[str, torch.Tensor]) -> str:
 def load_state_strict(model: nn.Module, state: dict[str, torch.Tensor], *, where: str) -> None:
     """Copy `state` into `model`, failing on any missing, unexpected or mis-shaped key."""
     state = {k: v for k, v in state.items() if not k.endswith(IGNORED_SUFFIXES)}
-    if not any(k.startswith("albert.") for k in state):
-        state = {f"albert.{k}": v for k, v in state.items()}  # a bare AlbertModel checkpoint (no task prefix)
     expected = model.state_dict()
+    wants_prefix, has_prefix = any(k.startswith("albert.") for k in expected), any(k.startswith("albert.") for k in state)
+    if wants_prefix and not has_prefix:  # a bare AlbertModel checkpoint loaded under a task head
+        state = {f"albert.{k}": v for k, v in state.items()}
+    elif has_prefix and not wants_prefix:  # a task checkpoint loaded as a bare encoder: heads are unexpected keys
+        state = {k.removeprefix("albert."): v for k, v in state.items()}
     missing = [k for k in expected if k not in state and k not in TIED]
     unexpected = [k for k in state if k not in expected]
     if missing:
