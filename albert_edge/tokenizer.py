@@ -1,10 +1,12 @@
-"""ALBERT tokenization on `sentencepiece`, id-for-id identical to Hugging Face's `AlbertTokenizer`.
+"""ALBERT tokenization, id-for-id identical to Hugging Face's `AlbertTokenizer` (transformers 5), and training.
 
-The `.model` file holds only SentencePiece's own normalizer; ALBERT adds preprocessing that every runtime must redo:
-collapse whitespace, `` and '' -> ", NFKD + strip accents (unless keep_accents), lowercase (do_lower_case), special
-tokens typed in the text kept whole; then the model's charsmap normalizer and a unigram Viterbi per word with HF's
-tie-breaking. The reference is transformers 5 (what this toolchain pins); `split_digit_comma=True` adds the original
-ALBERT / transformers-4 split of pieces like "12," -> "12", ",". Special ids are read from the model, never hard-coded. Also: training a new SentencePiece model with ALBERT's special symbols.
+The `.model` file holds only SentencePiece's vocabulary and charsmap; ALBERT adds preprocessing that every runtime
+must redo. We build HF's own pipeline with the `tokenizers` library (the engine behind `AlbertTokenizer`) from the
+SentencePiece model: `` and '' -> ", NFKD + strip every Unicode mark (unless keep_accents), lowercase, the model's
+precompiled charsmap, split on whitespace, "▁" before each word, unigram Viterbi. Why not `sp.encode`: SentencePiece
+differs from HF in places a user meets (exact score ties, "!?!?!?!?"; marks such as U+FE0F that HF strips; HF's
+per-grapheme charsmap matching), and HF is the reference the model was fine-tuned with. `split_digit_comma=True` adds
+the original ALBERT / transformers-4 split of pieces like "12," -> "12", ",". Special ids are read from the model.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import json
 import os
 import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,6 @@ class Encoding:
 class AlbertTokenizer:
     model_proto: bytes
     do_lower_case: bool = True
-    remove_space: bool = True
     keep_accents: bool = False
     split_digit_comma: bool = False
     special_ids: dict[str, int] = field(init=False)
@@ -55,13 +55,7 @@ class AlbertTokenizer:
             if piece != "<unk>" and pid == self.sp.unk_id():
                 raise TokenizerError(f"SentencePiece model has no {piece} piece; train it with `albert-edge tokenizer-train`")
             self.special_ids[role] = pid
-        size = self.sp.GetPieceSize()
-        self._vocab = {self.sp.IdToPiece(i): i for i in range(size)}
-        self._scores = [self.sp.GetScore(i) for i in range(size)]
-        self._max_piece = max(len(p) for p in self._vocab)
-        self._unk_score = min(self._scores) - 10.0  # HF's K_UNK_PENALTY
-        self._unk_piece = self.sp.IdToPiece(self.sp.unk_id())
-        self._cache: dict[str, list[str]] = {}
+        self._hf = _hf_pipeline(self.sp, self.model_proto, lower=self.do_lower_case, keep_accents=self.keep_accents)
         # Longest first so "[MASK]" never loses to a shorter special token at the same position.
         specials = sorted(SPECIAL_PIECES.values(), key=len, reverse=True)
         self._special_re = re.compile("(" + "|".join(re.escape(s) for s in specials) + ")")
@@ -83,87 +77,29 @@ class AlbertTokenizer:
 
     @property
     def settings(self) -> dict:
-        return {"do_lower_case": self.do_lower_case, "remove_space": self.remove_space,
-                "keep_accents": self.keep_accents, "split_digit_comma": self.split_digit_comma}
+        return {"do_lower_case": self.do_lower_case, "keep_accents": self.keep_accents,
+                "split_digit_comma": self.split_digit_comma}
 
     # -- the text pipeline --------------------------------------------------------------------------------------
-    def preprocess(self, text: str) -> str:
-        if self.remove_space:
-            text = " ".join(text.strip().split())
-        text = text.replace("``", '"').replace("''", '"')
-        if not self.keep_accents:
-            text = unicodedata.normalize("NFKD", text)
-            text = "".join(c for c in text if not unicodedata.combining(c))
-        if self.do_lower_case:
-            text = text.lower()
-        return text
-
-    def _viterbi(self, word: str) -> list[str]:
-        """Best unigram segmentation of one "▁word", with HF `tokenizers`' tie-breaking.
-
-        Why not `sp.encode`: SentencePiece and HF's Unigram break exact score ties differently ("!?!?!?!?" splits as
-        "?!?!","?!" in one and "?!","?!?!" in the other), and HF is the reference. This is HF's `encode_optimized`:
-        scan start positions left to right, keep a candidate only if strictly better, 1-char <unk> when no piece
-        starts there, consecutive <unk> fused into one.
-        """
-        cached = self._cache.get(word)
-        if cached is not None:
-            return cached
-        n = len(word)
-        score = [0.0] + [float("-inf")] * n
-        back: list[tuple[int, str | None]] = [(-1, None)] * (n + 1)  # (start, piece or None for <unk>)
-        for start in range(n):
-            if back[start][0] < 0 and start:
-                continue
-            base, single = score[start], False
-            for end in range(start + 1, min(n, start + self._max_piece) + 1):
-                piece = word[start:end]
-                pid = self._vocab.get(piece)
-                if pid is None:
-                    continue
-                cand = base + self._scores[pid]
-                if back[end][0] < 0 or cand > score[end]:
-                    score[end], back[end] = cand, (start, piece)
-                single = single or end == start + 1
-            if not single:
-                cand = base + self._unk_score
-                if back[start + 1][0] < 0 or cand > score[start + 1]:
-                    score[start + 1], back[start + 1] = cand, (start, None)
-        pieces: list[str] = []
-        end, unk_run = n, False
-        while end > 0:
-            start, piece = back[end]
-            if piece is None:
-                if not unk_run:
-                    pieces.append(self._unk_piece)
-                unk_run = True
-            else:
-                pieces.append(piece)
-                unk_run = False
-            end = start
-        pieces.reverse()
-        if len(self._cache) < 200_000:
-            self._cache[word] = pieces
-        return pieces
+    def normalize(self, text: str) -> str:
+        """The text as the unigram model sees it (before whitespace splitting)."""
+        return self._hf.normalizer.normalize_str(text)
 
     def _pieces(self, text: str) -> list[str]:
-        # SentencePiece's own normalizer (the charsmap in the .model) after ALBERT's preprocessing, as HF chains them;
-        # sp.Normalize also collapses whitespace and marks word starts with "▁", so words split on "▁".
-        normalized = self.sp.Normalize(self.preprocess(text))
+        pieces = self._hf.encode(text, add_special_tokens=False).tokens
+        if not self.split_digit_comma:
+            return pieces
         out: list[str] = []
-        for word in normalized.split(SPIECE_UNDERLINE):
-            if not word:
-                continue
-            for piece in self._viterbi(SPIECE_UNDERLINE + word):
-                # Original ALBERT (and transformers <= 4.x) split "12," into "12" + ","; transformers 5 does not.
-                if self.split_digit_comma and len(piece) > 1 and piece[-1] == "," and piece[-2].isdigit():
-                    cur = self._viterbi(SPIECE_UNDERLINE + piece[:-1].replace(SPIECE_UNDERLINE, ""))
-                    if piece[0] != SPIECE_UNDERLINE and cur and cur[0][0] == SPIECE_UNDERLINE:
-                        cur = cur[1:] if len(cur[0]) == 1 else [cur[0][1:], *cur[1:]]
-                    out.extend(cur)
-                    out.append(",")
-                else:
-                    out.append(piece)
+        for piece in pieces:
+            # Original ALBERT (and transformers <= 4) split "12," into "12" + ","; transformers 5 does not.
+            if len(piece) > 1 and piece[-1] == "," and piece[-2].isdigit():
+                cur = self._hf.encode(piece[:-1].replace(SPIECE_UNDERLINE, ""), add_special_tokens=False).tokens
+                if piece[0] != SPIECE_UNDERLINE and cur and cur[0][0] == SPIECE_UNDERLINE:
+                    cur = cur[1:] if len(cur[0]) == 1 else [cur[0][1:], *cur[1:]]
+                out.extend(cur)
+                out.append(",")
+            else:
+                out.append(piece)
         return out
 
     def tokenize(self, text: str) -> list[str]:
@@ -172,7 +108,7 @@ class AlbertTokenizer:
         for i, chunk in enumerate(self._special_re.split(text)):
             if i % 2:
                 out.append(chunk)
-            elif chunk.strip() or not self.remove_space and chunk:
+            elif chunk:
                 out.extend(self._pieces(chunk))
         return out
 
@@ -244,7 +180,7 @@ def load_tokenizer(folder_or_file: str | os.PathLike) -> AlbertTokenizer:
             raw = json.loads(conf.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise TokenizerError(f"{conf}: not valid JSON ({e})") from None
-        options = {k: bool(raw[k]) for k in ("do_lower_case", "remove_space", "keep_accents", "split_digit_comma")
+        options = {k: bool(raw[k]) for k in ("do_lower_case", "keep_accents", "split_digit_comma")
                    if k in raw}
     return AlbertTokenizer.from_file(model, **options)
 
@@ -259,8 +195,7 @@ def train_tokenizer(files: list[str | os.PathLike], out_dir: str | os.PathLike, 
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pre = AlbertTokenizer.__new__(AlbertTokenizer)
-    pre.do_lower_case, pre.remove_space, pre.keep_accents = lowercase, True, False
+    pre = _text_normalizer(lower=lowercase, keep_accents=False)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.txt"
         n = 0
@@ -271,7 +206,7 @@ def train_tokenizer(files: list[str | os.PathLike], out_dir: str | os.PathLike, 
                 except OSError as e:
                     raise TokenizerError(f"{path}: cannot read training text ({e.strerror})") from None
                 for line in lines:
-                    line = AlbertTokenizer.preprocess(pre, line)
+                    line = " ".join(pre.normalize_str(line).split())
                     if line:
                         f.write(line + "\n")
                         n += 1
@@ -291,6 +226,36 @@ def train_tokenizer(files: list[str | os.PathLike], out_dir: str | os.PathLike, 
         "bos_token": "[CLS]", "eos_token": "[SEP]", "unk_token": "<unk>", "sep_token": "[SEP]", "pad_token": "<pad>",
         "cls_token": "[CLS]", "mask_token": "[MASK]", "model_max_length": 512}, indent=2) + "\n", encoding="utf-8")
     return target
+
+
+def _text_normalizer(*, lower: bool, keep_accents: bool, charsmap: bytes | None = None):
+    from tokenizers import normalizers
+
+    steps = [normalizers.Replace("``", '"'), normalizers.Replace("''", '"')]
+    if not keep_accents:
+        steps += [normalizers.NFKD(), normalizers.StripAccents()]
+    if lower:
+        steps.append(normalizers.Lowercase())
+    if charsmap:
+        steps.append(normalizers.Precompiled(charsmap))
+    return normalizers.Sequence(steps)
+
+
+def _hf_pipeline(sp, model_proto: bytes, *, lower: bool, keep_accents: bool):
+    """The same `tokenizers.Tokenizer` transformers 5 builds for AlbertTokenizer (normalizer, pre-tokenizer, model)."""
+    from sentencepiece import sentencepiece_model_pb2 as pb
+    from tokenizers import Tokenizer, pre_tokenizers
+    from tokenizers.models import Unigram
+
+    proto = pb.ModelProto()
+    proto.ParseFromString(model_proto)
+    vocab = [(p.piece, p.score) for p in proto.pieces]
+    tok = Tokenizer(Unigram(vocab, unk_id=sp.unk_id(), byte_fallback=False))
+    tok.normalizer = _text_normalizer(lower=lower, keep_accents=keep_accents,
+                                      charsmap=proto.normalizer_spec.precompiled_charsmap)
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement=SPIECE_UNDERLINE, prepend_scheme="always")])
+    return tok
 
 
 def _train(spm, corpus: Path, prefix: Path, vocab_size: int, input_sentence_size: int, seed: int) -> None:
