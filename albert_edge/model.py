@@ -108,11 +108,13 @@ class AlbertConfig:
 
 
 def layer_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
-    # Written out so the XNNPACK partitioner sees mean/sub/mul/rsqrt it can delegate (native_layer_norm it cannot).
-    mean = x.mean(dim=-1, keepdim=True)
-    centered = x - mean
-    var = (centered * centered).mean(dim=-1, keepdim=True)
-    return centered * torch.rsqrt(var + eps) * weight + bias
+    # Written out so XNNPACK can delegate it: `native_layer_norm` stays outside the delegate, and XNNPACK takes
+    # `mean` only over the two inner dims of a 4-D tensor, hence the (B, S, H, 1) view (same elements, same numbers).
+    b, s, h = x.shape
+    x4 = x.reshape(b, s, h, 1)
+    centered = x4 - x4.mean(dim=(2, 3), keepdim=True)
+    var = (centered * centered).mean(dim=(2, 3), keepdim=True)
+    return (centered * torch.rsqrt(var + eps)).reshape(b, s, h) * weight + bias
 
 
 class LayerNorm(nn.Module):
@@ -234,7 +236,9 @@ class AlbertModel(nn.Module):
         mask_bias = (1.0 - attention_mask.to(torch.float32)).reshape(input_ids.shape[0], 1, 1, -1)
         mask_bias = mask_bias * torch.finfo(torch.float32).min
         states = self.encoder(self.embeddings(input_ids, token_type_ids), mask_bias)
-        pooled = torch.tanh(self.pooler(states[-1][:, 0])) if self.pooler is not None else None  # [CLS] -> (B, H)
+        # [CLS] as a slice + reshape: a `select` is not delegated and would cut the pooler into its own partition
+        cls = states[-1][:, 0:1, :].reshape(input_ids.shape[0], -1)  # (B, H)
+        pooled = torch.tanh(self.pooler(cls)) if self.pooler is not None else None
         return states, pooled
 
 

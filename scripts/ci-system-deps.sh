@@ -6,6 +6,7 @@ need=()
 command -v javac >/dev/null || need+=(default-jdk-headless)
 [ -f /usr/share/java/junit4.jar ] || need+=(junit4)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v g++ >/dev/null || need+=(g++)  # the native .pte bench runner is compiled on the machine
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null

@@ -129,3 +129,16 @@ def pte_precision_guess(path: Path) -> str:
     if b"quantized_decomposed" in data or b"embedding_byte" in data or b"quantize_per" in data:
         return "int8"
     return "fp32"
+
+
+def onnx_precision_guess(path: Path) -> str | None:
+    """int8 when the graph has integer-matmul / (de)quantize ops (ORT quantize_dynamic), else fp32; None without
+    the onnx package (the runner's own guess is used first; this covers devices whose Python lacks onnx)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("_ae_ort_runner", Path(__file__).parent / "runner" / "ort_runner.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    sys.modules.pop("_ae_ort_runner", None)
+    return mod.guess_precision(str(path))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import signal
@@ -42,7 +43,7 @@ def _clean_stderr(text: str, n: int = 3) -> str:
             continue  # ExecuTorch "I 00:00:00.0005 ..." / "D ..." logs
         if "torchao" in s or "FutureWarning" in s or s.startswith("INFO: Created TensorFlow Lite"):
             continue
-        keep.append(s)
+        keep.append(re.sub(r"^[EWF] \d\d:\d\d:\d\d\.\d+ \S+\] ", "", s))  # ExecuTorch log prefix
     return " | ".join(keep[-n:])
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import BenchError, InputError
-from .artifacts import Artifact, inspect_artifact, pte_precision_guess
+from .artifacts import Artifact, inspect_artifact, onnx_precision_guess, pte_precision_guess
 from .devices import Device, get_device
 
 DEFAULT_TIMEOUT = {False: 900.0, True: 7200.0}  # per artifact; emulation is 80-250x slower
@@ -55,7 +55,8 @@ def runner_args(*, threads: int, runs: int, warmup: int, seq_len: int | None, ou
 
 def make_record(art: Artifact, dev: Device, res: dict, *, threads: int, runs: int, warmup: int) -> dict:
     precision = art.precision or res.get("precision_guess") or (
-        pte_precision_guess(art.path) if art.format == "pte" else None) or "unknown"
+        pte_precision_guess(art.path) if art.format == "pte" else None) or (
+        onnx_precision_guess(art.path) if art.format == "onnx" else None) or "unknown"
     rec = {
         "artifact": str(art.path),
         "format": art.format,

@@ -287,6 +287,11 @@ int main(int argc, char** argv) {
     in_json << "]}";
   }
 
+  if (seq_len > 0 && method_seq != seq_len) {
+    die("--seq-len " + std::to_string(seq_len) + ": method '" + method + "' takes length " +
+        std::to_string(method_seq) + " and there is no forward_" + std::to_string(seq_len));
+  }
+
   std::ostringstream out;
   out << "{\"runner\":\"pte\",\"artifact\":\"" << json_escape(path) << "\",\"methods\":[";
   for (size_t k = 0; k < names.size(); ++k) out << (k ? "," : "") << "\"" << json_escape(names[k]) << "\"";

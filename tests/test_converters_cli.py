@@ -1,0 +1,104 @@
+"""`albert-edge convert` / `predict` on artifacts, and what users get wrong: unknown backend, occupied --out, corrupt
+artifact, missing extra, failed parity (which must leave nothing behind)."""
+
+import builtins
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from albert_edge.cli import app
+from albert_edge.errors import InputError, MissingExtraError, ParityError
+from converters import CONVERTERS, convert_checkpoint, get_converter
+
+pytest.importorskip("onnxruntime")
+runner = CliRunner()
+
+
+def invoke(*args):
+    from albert_edge.errors import AlbertEdgeError
+
+    try:
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False), None
+    except AlbertEdgeError as e:  # run() prints these as one line; the Typer app itself lets them through
+        return None, e
+
+
+def test_registry_is_explicit_and_unknown_backend_lists_choices(tiny_ckpt, tmp_path):
+    assert list(CONVERTERS) == ["executorch", "tflite", "onnx"]
+    with pytest.raises(InputError, match="executorch, tflite, onnx"):
+        get_converter("coreml")
+    _, e = invoke("convert", tiny_ckpt, "--to", "coreml", "--out", tmp_path / "o")
+    assert isinstance(e, InputError) and "choose from executorch, tflite, onnx" in str(e)
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_convert_then_predict_matches_checkpoint(tiny_ckpt, tmp_path):
+    out = tmp_path / "o"
+    res, e = invoke("convert", tiny_ckpt, "--to", "onnx", "--precision", "fp32", "--seq-len", "32", "--out", out)
+    assert e is None and res.exit_code == 0, res.output
+    assert (out / "manifest.json").is_file() and (out / "model_fp32.onnx").is_file()
+    a, _ = invoke("predict", out / "model_fp32.onnx", "I love it", "meh", "--json")
+    b, _ = invoke("predict", tiny_ckpt, "I love it", "meh", "--json", "--max-length", "32")
+    ra = [json.loads(x) for x in a.stdout.splitlines()]
+    rb = [json.loads(x) for x in b.stdout.splitlines()]
+    assert [x["label"] for x in ra] == [x["label"] for x in rb]
+    assert all(abs(p - q) < 1e-4 for x, y in zip(ra, rb) for p, q in zip(x["logits"], y["logits"]))
+    # occupied --out is refused, and left as it was
+    before = sorted(p.name for p in out.iterdir())
+    _, e = invoke("convert", tiny_ckpt, "--to", "onnx", "--out", out)
+    assert isinstance(e, InputError) and "--overwrite" in str(e)
+    assert sorted(p.name for p in out.iterdir()) == before
+    res, e = invoke("convert", tiny_ckpt, "--to", "onnx", "--seq-len", "16", "--out", out, "--overwrite")
+    assert e is None and json.loads((out / "manifest.json").read_text())["seq_lens"] == [16]
+
+
+@pytest.mark.parametrize("suffix", [".pte", ".tflite", ".onnx"])
+def test_corrupt_or_foreign_artifact_is_one_line(tmp_path, suffix):
+    from converters.runtime import load_artifact_predictor
+
+    bad = tmp_path / f"model{suffix}"
+    bad.write_bytes(b"\x00garbage, not a model" * 10)
+    with pytest.raises((InputError, MissingExtraError)) as ei:
+        load_artifact_predictor(bad)
+    assert "\n" not in str(ei.value) and str(bad) in str(ei.value)
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("hello")
+    with pytest.raises(InputError, match="not a .pte, .tflite or .onnx"):
+        load_artifact_predictor(foreign)
+
+
+def test_missing_extra_names_the_pip_fix(tmp_path, monkeypatch):
+    from converters.runtime import PteRunner
+
+    real = builtins.__import__
+
+    def no_executorch(name, *a, **k):
+        if name.startswith("executorch"):
+            raise ImportError(f"No module named {name!r}", name=name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_executorch)
+    f = tmp_path / "m.pte"
+    f.write_bytes(b"\0\0\0\0ET12" + b"\0" * 32)
+    with pytest.raises(MissingExtraError, match=r"pip install 'albert-edge\[executorch\]'"):
+        PteRunner(f)
+    from converters import executorch as ex
+
+    with pytest.raises(MissingExtraError, match=r"pip install 'albert-edge\[executorch\]'"):
+        ex._imports()
+
+
+def test_failed_parity_leaves_nothing(tiny_ckpt, tmp_path, monkeypatch):
+    import converters.onnx as conv
+    from albert_edge.verify import torch_runner
+
+    def skewed(model):
+        run = torch_runner(model)
+        return lambda i, m: run(i, m) + 1e-3  # a reference the artifact cannot match
+
+    monkeypatch.setattr(conv, "torch_runner", skewed)
+    out = tmp_path / "o"
+    with pytest.raises(ParityError, match="fp32 parity failed"):
+        convert_checkpoint(tiny_ckpt, out, formats=["onnx"], precisions=["fp32"], seq_lens=[16])
+    assert not out.exists() and list(tmp_path.iterdir()) == []

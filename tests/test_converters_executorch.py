@@ -1,0 +1,99 @@
+"""ExecuTorch .pte: export -> XNNPACK delegation -> executorch.runtime -> compare, fp32 and int8, two lengths in one file."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("executorch")
+
+from converters import convert_checkpoint  # noqa: E402
+from converters.bundle import sha256_file  # noqa: E402
+from converters.runtime import PteRunner, load_artifact_predictor  # noqa: E402
+
+LENS = [16, 32]
+
+
+@pytest.fixture(scope="module")
+def pte_dir(tiny_ckpt, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pte") / "out"
+    convert_checkpoint(tiny_ckpt, out, formats=["executorch"], precisions=["fp32", "int8"], seq_lens=LENS)
+    return out
+
+
+@pytest.fixture(scope="module")
+def manifest(pte_dir):
+    return json.loads((pte_dir / "manifest.json").read_text())
+
+
+def test_manifest_entries(manifest, pte_dir):
+    assert manifest["labels"] == ["negative", "neutral", "positive"] and manifest["seq_lens"] == LENS
+    assert manifest["tokenizer"]["file"] == "spiece.model" and manifest["tokenizer"]["do_lower_case"] is True
+    assert manifest["toolchain"]["executorch"] and manifest["source"]["kind"] == "hf-fp32"
+    files = {a["file"]: a for a in manifest["artifacts"]}
+    assert set(files) == {"model_fp32.pte", "model_int8.pte"}
+    for name, a in files.items():
+        assert a["bytes"] == (pte_dir / name).stat().st_size and a["sha256"] == sha256_file(pte_dir / name)
+        assert [i["name"] for i in a["inputs"]] == ["input_ids", "attention_mask"] and a["outputs"][0]["name"] == "logits"
+        assert set(a["methods"]) == {"forward", "forward_16", "forward_32"}
+    assert files["model_int8.pte"]["bytes"] < files["model_fp32.pte"]["bytes"]
+
+
+def test_delegation_at_most_three_partitions(manifest):
+    for a in manifest["artifacts"]:
+        for method, d in a["delegation"].items():
+            assert 1 <= d["partitions"] <= 3, (a["file"], method, d)
+
+
+def test_parity_recorded_and_within_gates(manifest):
+    fp32, int8 = (next(a for a in manifest["artifacts"] if a["precision"] == p) for p in ("fp32", "int8"))
+    for m in ("forward", "forward_16"):
+        assert fp32["parity"][m]["vs_fp32"]["max_abs_diff"] <= 1e-4
+        p = int8["parity"][m]
+        assert p["vs_int8_reference"]["max_rel_err"] <= p["thresholds"]["vs_reference_max_rel"]
+        assert p["vs_fp32"]["argmax_agreement"] >= p["thresholds"]["vs_fp32_min_argmax"]
+
+
+def test_runtime_rerun_matches_eager_and_tokenizer_inside(pte_dir, tiny_ckpt, spiece_dir):
+    import torch
+
+    from albert_edge.checkpoint import load_checkpoint
+
+    r = PteRunner(pte_dir / "model_fp32.pte")
+    assert r.tokenizer_bytes == (spiece_dir / "spiece.model").read_bytes()
+    assert r.seq_lens == LENS and r.labels == ["negative", "neutral", "positive"]
+    assert {"forward", "forward_16", "forward_32", "tokenizer_model", "tokenizer_config", "max_seq_len"} <= set(r.method_names)
+    model = load_checkpoint(tiny_ckpt).model
+    for L in LENS:
+        e = r.tokenizer.encode("Great phone, terrible battery.", max_length=L, padding=True)
+        ids, mask = np.array([e.ids]), np.array([e.attention_mask])
+        with torch.no_grad():
+            ref = model(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+        assert np.abs(r.run(ids, mask) - ref).max() <= 1e-4
+
+
+def test_int8_predictor_and_max_length(pte_dir):
+    p = load_artifact_predictor(pte_dir / "model_int8.pte", max_length=10)
+    assert p.max_length == 10 and p.seq_len == 16
+    out = p.predict(["fine", "a much longer sentence that will certainly be truncated at ten tokens"])
+    assert len(out) == 2 and out[1].truncated and abs(sum(out[0].probs) - 1) < 1e-6
+
+
+def test_bundled_program_verifies(pte_dir):
+    import executorch.kernels.quantized  # noqa: F401
+    from executorch.extension.pybindings import portable_lib as pl
+
+    for prec in ("fp32", "int8"):
+        bp = pl._load_bundled_program_from_buffer((pte_dir / f"model_{prec}.bpte").read_bytes())
+        for method in ("forward", "forward_16"):
+            for case in range(2):  # loads the bundled input, runs, compares with the bundled output (raises if off)
+                out = bp.verify_result_with_bundled_expected_output(method, case, 1e-4, 1e-5)
+                assert tuple(out[0].shape) == (1, 3)
+
+
+@pytest.mark.skipif(not os.environ.get("ALBERT_EDGE_SLOW_TESTS"), reason="another ~40 s of lowering; set ALBERT_EDGE_SLOW_TESTS=1")
+def test_reconversion_is_byte_identical(tiny_ckpt, tmp_path, pte_dir):
+    convert_checkpoint(tiny_ckpt, tmp_path / "again", formats=["executorch"], precisions=["fp32"], seq_lens=LENS)
+    for name in ("model_fp32.pte", "model_fp32.bpte"):
+        assert sha256_file(tmp_path / "again" / name) == sha256_file(pte_dir / name)
