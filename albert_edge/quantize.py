@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import operator
 import os
 import shutil
 import tempfile
@@ -118,6 +119,45 @@ def _swap_embeddings(model) -> None:
             setattr(parent, name.rpartition(".")[2], Int8Embedding(mod.weight))
 
 
+def _unshare_dynamic_activation_quant(gm) -> int:
+    """Give every consumer of a dynamically quantized activation its own choose_qparams -> quantize -> dequantize.
+
+    PT2E quantizes an activation read by several linears once (Q/K/V share their input). XNNPACK's partitioner
+    groups every node of a dynamic-quant linear's pattern (disjoint-set union), so the three linears and the shared
+    choose_qparams become ONE group, whose nodes interleave topologically with the Q/K head reshapes sitting between
+    the query and value linears. Its greedy single-pass merge then sees a cycle and cuts the delegate at that group:
+    one extra partition per layer pass. One chain per consumer keeps each group contiguous (the partition merges
+    into one delegate); numerics are unchanged (same input, same scale), weights are untouched, the extra cost is
+    re-quantizing an already computed activation. Returns the number of chains added.
+    """
+    qd = torch.ops.quantized_decomposed
+    added = 0
+    graph = gm.graph
+    for dq in list(graph.nodes):
+        if dq.op != "call_function" or dq.target != qd.dequantize_per_tensor.tensor or len(dq.users) < 2:
+            continue
+        q = dq.args[0]
+        if not (isinstance(q, torch.fx.Node) and q.target == qd.quantize_per_tensor.tensor and len(q.users) == 1):
+            continue
+        scale, zp = q.args[1], q.args[2]
+        cq = scale.args[0] if isinstance(scale, torch.fx.Node) and scale.target is operator.getitem else None
+        if (cq is None or cq.target != qd.choose_qparams.tensor or getattr(zp, "args", (None,))[0] is not cq
+                or any(u.target is not operator.getitem for u in cq.users)):
+            continue
+        chain = [cq, *sorted(cq.users, key=lambda n: n.args[1]), q, dq]  # getitem 0 (scale), 1 (zero point)
+        for user in list(dq.users)[1:]:
+            env: dict = {}
+            with graph.inserting_before(user):
+                for n in chain:
+                    env[n] = graph.node_copy(n, lambda a: env.get(a, a))
+            user.replace_input_with(dq, env[dq])
+            added += 1
+    if added:
+        graph.lint()
+        gm.recompile()
+    return added
+
+
 def quantize_int8(model, example_inputs: tuple, *, recipe: QuantRecipe | None = None,
                   calibration: Iterable[tuple] | None = None):
     """PT2E int8 model of `model` (left untouched), for inputs shaped like `example_inputs`.
@@ -144,7 +184,10 @@ def quantize_int8(model, example_inputs: tuple, *, recipe: QuantRecipe | None = 
         prepared = prepare_pt2e(graph, quantizer)
         for inputs in (calib if recipe.activations == "static" else [tuple(example_inputs)]):
             prepared(*inputs)
-        return convert_pt2e(prepared)
+        converted = convert_pt2e(prepared)
+        if recipe.activations == "dynamic":
+            _unshare_dynamic_activation_quant(converted)
+        return converted
 
 
 # -- quantized checkpoints -----------------------------------------------------------------------------------------

@@ -46,6 +46,13 @@ def test_delegation_at_most_three_partitions(manifest):
             assert 1 <= d["partitions"] <= 3, (a["file"], method, d)
 
 
+def test_int8_lowers_to_as_few_partitions_as_fp32(manifest):
+    # shared-layer passes must not each cut the int8 delegate (dynamic-quant Q/K/V groups; see quantize.py)
+    fp32, int8 = (next(a for a in manifest["artifacts"] if a["precision"] == p) for p in ("fp32", "int8"))
+    for method, d in int8["delegation"].items():
+        assert d["partitions"] == fp32["delegation"][method]["partitions"] == 1, (method, d)
+
+
 def test_parity_recorded_and_within_gates(manifest):
     fp32, int8 = (next(a for a in manifest["artifacts"] if a["precision"] == p) for p in ("fp32", "int8"))
     for m in ("forward", "forward_16"):

@@ -56,6 +56,25 @@ def test_dynamic_int8_close_to_fp32_and_int8_embeddings(model):
     assert not any("embedding_byte" in x for x in _targets(no_emb))
 
 
+def test_dynamic_activation_quant_not_shared_between_linears(model):
+    """Q/K/V read one activation: each gets its own choose_qparams chain (else XNNPACK cuts one delegate per pass),
+    with the very same numbers as one shared chain."""
+    from albert_edge import quantize as qmod
+
+    q = quantize_int8(model, inputs(), recipe=QuantRecipe())
+    dq = torch.ops.quantized_decomposed.dequantize_per_tensor.tensor
+    assert all(len(n.users) == 1 for n in q.graph.nodes if n.target == dq)
+    orig = qmod._unshare_dynamic_activation_quant
+    try:
+        qmod._unshare_dynamic_activation_quant = lambda gm: 0
+        shared = quantize_int8(model, inputs(), recipe=QuantRecipe())
+    finally:
+        qmod._unshare_dynamic_activation_quant = orig
+    assert any(len(n.users) > 1 for n in shared.graph.nodes if n.target == dq)
+    with torch.no_grad():
+        assert torch.equal(q(*inputs(1)), shared(*inputs(1)))
+
+
 def test_fp32_modules_are_left_alone(model):
     def quantized_linear_weights(gm):
         # dequantize nodes feeding a linear's weight, with the module path the linear came from
