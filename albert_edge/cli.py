@@ -400,8 +400,8 @@ def pretrain(files: Annotated[list[Path], typer.Argument(help="Unlabeled text fi
 @app.command()
 def convert(src: Annotated[Path, typer.Argument(help="HF ALBERT folder (fp32) or a quantized checkpoint (+ quantization.json).")],
             out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be empty unless --overwrite).")],
-            to: Annotated[str, typer.Option("--to", help="Backends, comma-separated: executorch,tflite,onnx.")] = "executorch",
-            precision: Annotated[str, typer.Option("--precision", help="fp32,int8 (int8 from an fp32 SRC: dynamic quantization).")] = "fp32",
+            to: Annotated[str, typer.Option("--to", help="Backends, comma-separated: executorch,tflite,onnx.")] = "executorch,tflite,onnx",
+            precision: Annotated[str, typer.Option("--precision", help="fp32,int8 (int8 from an fp32 SRC: dynamic quantization).")] = "fp32,int8",
             seq_len: Annotated[str, typer.Option("--seq-len", help="Sequence length(s), e.g. 128 or 32,64,128 (one .pte method each).")] = "128",
             overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty --out.")] = False,
             calib: Annotated[Optional[Path], typer.Option("--calib", help="Sentences, one per line: static int8 activations for .pte.")] = None) -> None:

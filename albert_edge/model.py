@@ -17,11 +17,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# HF's hidden_act names -> functions. gelu_new / gelu_pytorch_tanh are the tanh approximation ALBERT was trained with.
+def gelu_tanh(x: torch.Tensor) -> torch.Tensor:
+    # HF's NewGELUActivation, written out. Not F.gelu(approximate="tanh"): ExecuTorch 1.5's XNNPACK lowering drops
+    # `approximate` and runs the erf GELU (|Δ| up to 4.7e-4 per activation; trained students then miss the 1e-4
+    # fp32 parity gate). Plain mul/add/tanh lowers faithfully everywhere.
+    return 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * (x * x * x))))
+
+
+# HF's hidden_act names -> functions. gelu_new is the tanh approximation ALBERT was trained with.
 ACTIVATIONS = {
     "gelu": lambda x: F.gelu(x),
-    "gelu_new": lambda x: F.gelu(x, approximate="tanh"),
-    "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "gelu_new": gelu_tanh,
+    "gelu_pytorch_tanh": gelu_tanh,
     "gelu_fast": lambda x: 0.5 * x * (1.0 + torch.tanh(x * 0.7978845608 * (1.0 + 0.044715 * x * x))),
     "relu": F.relu,
     "silu": F.silu,

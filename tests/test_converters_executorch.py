@@ -104,3 +104,24 @@ def test_reconversion_is_byte_identical(tiny_ckpt, tmp_path, pte_dir):
     convert_checkpoint(tiny_ckpt, tmp_path / "again", formats=["executorch"], precisions=["fp32"], seq_lens=LENS)
     for name in ("model_fp32.pte", "model_fp32.bpte"):
         assert sha256_file(tmp_path / "again" / name) == sha256_file(pte_dir / name)
+
+
+def test_fp32_parity_holds_for_large_activations(tmp_path):
+    """Trained weights drive GELU far from 0, where ExecuTorch's XNNPACK lowering of F.gelu(approximate="tanh")
+    (it runs the erf GELU) missed the 1e-4 gate; model.py's written-out gelu_new must keep parity."""
+    import torch
+
+    from albert_edge.checkpoint import new_model, save_checkpoint
+    from albert_edge.model import AlbertConfig
+
+    from .conftest import SPIECE_DIR, SPIECE_VOCAB
+
+    model = new_model(AlbertConfig.micro(vocab_size=SPIECE_VOCAB, num_labels=3), seed=3)
+    with torch.no_grad():
+        layer = model.albert.encoder.albert_layer_groups[0].albert_layers[0]
+        layer.ffn.weight.mul_(40.0)  # GELU inputs spread over about [-6, 6], as in a trained model
+        layer.ffn_output.weight.mul_(50.0)
+        model.classifier.weight.mul_(100.0)  # logits of a few units: the erf GELU put them 2.5e-4 off
+    ckpt = save_checkpoint(model, tmp_path / "ckpt", tokenizer_dir=SPIECE_DIR)
+    m = convert_checkpoint(ckpt, tmp_path / "out", formats=["executorch"], precisions=["fp32"], seq_lens=[16])
+    assert m["artifacts"][0]["parity"]["forward"]["vs_fp32"]["max_abs_diff"] <= 1e-4
