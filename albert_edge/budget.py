@@ -13,6 +13,7 @@ quantize+evaluate rounds. `quantize` and `evaluate` are parameters so the search
 
 from __future__ import annotations
 
+
 import time
 from dataclasses import dataclass, field
 from typing import Callable

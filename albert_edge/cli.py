@@ -155,11 +155,12 @@ EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of t
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for splits, initialization and batch order.")]
 
 
-def _read_labeled(path: Path, text_column: str, label_column: str, pair_column: str | None, encoding: str):
+def _read_labeled(path: Path, text_column: str, label_column: str, pair_column: str | None, encoding: str,
+                  min_classes: int = 2):
     from .data import read_dataset
 
     return read_dataset(path, text_column=text_column, label_column=label_column, pair_column=pair_column,
-                        encoding=encoding)
+                        encoding=encoding, min_classes=min_classes)
 
 
 def _train_dev(data: Path, dev: Path | None, text_column, label_column, pair_column, encoding, seed: int,
@@ -306,7 +307,7 @@ def quantize(model: Model, out: Annotated[Path, typer.Option("--out", "-o", help
         from .budget import albert_budget
         from .tokenizer import load_tokenizer
 
-        dv = _read_labeled(dev, text_column, label_column, None, encoding)
+        dv = _read_labeled(dev, text_column, label_column, None, encoding, min_classes=1)
         res = albert_budget(ck.model, load_tokenizer(model), dv.texts, dv.label_ids(ck.labels), max_drop=max_drop,
                             max_length=max_length, base=base, log=lambda m: err.print(m))
         base, extra = res.recipe, {"budget": res.to_dict()}
@@ -330,7 +331,7 @@ def eval_cmd(model: Annotated[Path, typer.Argument(help="ALBERT folder, quantize
     """Accuracy, macro-F1, per-class precision/recall/F1 and a confusion-matrix PNG."""
     from .evaluate import evaluate_model
 
-    ds = _read_labeled(data, text_column, label_column, pair_column, encoding)
+    ds = _read_labeled(data, text_column, label_column, pair_column, encoding, min_classes=1)
     m = evaluate_model(model, ds, out_dir=out, max_length=max_length)
     if as_json:
         typer.echo(json.dumps(m))

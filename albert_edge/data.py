@@ -116,8 +116,9 @@ def _rows_hf(path: Path, split: str | None) -> tuple[list[dict], list[str]]:
 
 def read_dataset(path: str | os.PathLike, *, text_column: str = "text", label_column: str | None = "label",
                  pair_column: str | None = None, encoding: str = "utf-8", split: str | None = None,
-                 require_labels: bool = True) -> Dataset:
-    """Read labeled text. Rows with an empty text or label are dropped (counted in `extra['dropped']`)."""
+                 require_labels: bool = True, min_classes: int = 2) -> Dataset:
+    """Read labeled text. Rows with an empty text or label are dropped (counted in `extra['dropped']`).
+    min_classes: 2 for training data; 1 for evaluation (scoring a one-class file is legitimate)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
@@ -163,7 +164,7 @@ def read_dataset(path: str | os.PathLike, *, text_column: str = "text", label_co
     if not texts:
         raise DataError(f"{path}: empty data set (every row lacks a text{' or a label' if require_labels else ''})")
     ds = Dataset(texts, labels, pairs, source=str(path), extra={"dropped": dropped})
-    if require_labels and len(set(labels)) < 2:
+    if require_labels and len(set(labels)) < min_classes:
         raise DataError(f"{path}: only one class ({labels[0]!r}) in column {label_column!r}; a classifier needs at "
                         "least two")
     return ds

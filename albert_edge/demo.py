@@ -29,13 +29,15 @@ from .errors import InputError, MissingExtraError
 
 SIZES = {
     # teacher_train: tweets the teacher is fine-tuned on; transfer: tweets the student learns from (teacher logits +
-    # labels); dev_select: dev tweets used for epoch selection / the int8 budget; test: None = the whole test split
-    "default": dict(teacher_train=4000, teacher_epochs=2, transfer=16000, student_epochs=5, dev_select=1500,
-                    test=None, vocab=8000, preset="tiny", max_length=64),
-    "full": dict(teacher_train=None, teacher_epochs=3, transfer=None, student_epochs=10, dev_select=None,
-                 test=None, vocab=8000, preset="tiny", max_length=64),
-    "smoke": dict(teacher_train=160, teacher_epochs=1, transfer=300, student_epochs=2, dev_select=100,
-                  test=150, vocab=600, preset="micro", max_length=32),
+    # labels); dev_select: dev tweets for epoch selection and the int8 budget; test: None = the whole test split.
+    # The default fits ~20 minutes on 2 shared CPU cores: MiniLM fine-tuning costs ~0.05-0.1 s per tweet and epoch,
+    # its inference ~0.02 s per tweet, the student (H=312, seq ~30) ~10 ms per tweet and epoch per layer pass.
+    "default": dict(teacher_train=5000, teacher_epochs=1, teacher_lr=1e-4, transfer=16000, student_epochs=3,
+                    student_layers=2, dev_select=1500, test=2000, vocab=8000, preset="tiny", max_length=64),
+    "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, transfer=None, student_epochs=8,
+                 student_layers=4, dev_select=None, test=None, vocab=8000, preset="tiny", max_length=64),
+    "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, transfer=300, student_epochs=2,
+                  student_layers=2, dev_select=100, test=150, vocab=600, preset="micro", max_length=32),
 }
 
 
@@ -101,7 +103,6 @@ class Stages:
 
 
 def run_demo(opts: DemoOptions, log=print) -> dict:
-    import numpy as np
     import torch
 
     from .data import check_labels, read_dataset, split_dataset, statistics, stratified_subsample, write_splits
@@ -137,6 +138,11 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
     check_labels(train, dev, test)
     if S["test"]:
         test = test.subset(stratified_subsample(test, S["test"], seed=opts.seed))
+    import random
+
+    order = list(range(len(test)))
+    random.Random(opts.seed).shuffle(order)  # the source is sorted by label: a bench taking the first N lines of
+    test = test.subset(order)                # test.jsonl should still see every class
     from .data import write_jsonl
 
     write_jsonl(test, out / "test.jsonl")
@@ -187,7 +193,8 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
 
     backbone = Path(opts.backbone) if opts.backbone else default_backbone()
     tkey = {"backbone": str(backbone), "n": len(teacher_train), "epochs": S["teacher_epochs"], "seed": opts.seed,
-            "max_length": S["max_length"], "split": split_meta["sha256"]["train"], "lr": 5e-5}
+            "max_length": S["max_length"], "split": split_meta["sha256"]["train"], "lr": S["teacher_lr"],
+            "freeze_embeddings": True}
     tdir = cache / "teacher"
     cached = _stamp_ok(tdir, tkey)
 
@@ -195,7 +202,7 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
         if cached:
             return load_teacher(tdir)
         t = finetune_teacher(backbone, teacher_train, dev_sel, tdir, labels=labels, epochs=S["teacher_epochs"],
-                             lr=5e-5, batch_size=32, max_length=S["max_length"], seed=opts.seed,
+                             lr=S["teacher_lr"], batch_size=32, max_length=S["max_length"], seed=opts.seed,
                              threads=opts.threads, progress=opts.progress, log=log)
         _stamp(tdir, tkey)
         return t
@@ -208,7 +215,7 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
         n_params = sum(p.numel() for p in teacher.model.parameters())
         record("teacher", lg.argmax(1).tolist(), params=int(n_params),
                bytes=_folder_bytes(tdir, ("model.safetensors", HEAD_NAME, "tokenizer.json", "vocab.txt")),
-               note=f"{backbone.name} fine-tuned (mean pooling + linear head) on {len(teacher_train)} training "
+               note=f"{'all-MiniLM-L6-v2' if opts.backbone is None else backbone.name} fine-tuned (mean pooling + linear head) on {len(teacher_train)} training "
                     f"tweets, {S['teacher_epochs']} epoch(s), max_length {S['max_length']}; bytes = fp32 weights + "
                     "tokenizer")
 
@@ -219,7 +226,7 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
                                description="teacher on transfer set"))
 
     # -- student tokenizer + distillation ----------------------------------------------------------------------
-    from .tokenizer import load_tokenizer, train_tokenizer
+    from .tokenizer import load_tokenizer
 
     skey = {"vocab": S["vocab"], "split": split_meta["sha256"]["train"], "seed": opts.seed}
     spdir = cache / "spiece"
@@ -228,20 +235,22 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
         spdir.mkdir(parents=True, exist_ok=True)
         corpus = spdir / "corpus.txt"
         corpus.write_text("\n".join(" ".join(t.split()) for t in train.texts) + "\n", encoding="utf-8")
-        train_tokenizer([corpus], spdir, vocab_size=S["vocab"], seed=opts.seed)
+        train_student_tokenizer(corpus, spdir, S["vocab"], opts.seed, log)
         corpus.unlink()
         _stamp(spdir, skey)
 
     tok_cached = _stamp_ok(spdir, skey)
     stages.run("student_tokenizer", tok_stage if not tok_cached else (lambda: None), cached=tok_cached)
     tok = load_tokenizer(spdir)
+    report["data"]["student_tokens_on_transfer_set"] = statistics(transfer, tok, max_length=S["max_length"])["tokens"]
 
-    from .distill import DistillConfig, distill, student_preset
+    from .distill import DistillConfig, TrainingInterrupted, distill, student_preset
 
     dcfg = DistillConfig(epochs=S["student_epochs"], batch_size=64, lr=S.get("student_lr", 1e-3),
                          temperature=S.get("temperature", 2.0), alpha=S.get("alpha", 0.7),
                          max_length=S["max_length"], seed=opts.seed, patience=2, threads=opts.threads)
     mcfg = student_preset(S["preset"], vocab_size=tok.vocab_size, labels=labels, max_length=S["max_length"])
+    mcfg.num_hidden_layers = S.get("student_layers", mcfg.num_hidden_layers)
     sdir = cache / "student"
     dkey = {"teacher": teacher.identity, "tok": skey, "n": len(transfer), "cfg": asdict(dcfg),
             "model": mcfg.to_hf_dict(), "dev": len(dev_sel)}
@@ -250,11 +259,23 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
     def distill_stage():
         if d_cached:
             return json.loads((sdir / "history.json").read_text())
-        res = distill(sdir, cfg=dcfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=transfer.texts,
-                      train_labels=transfer.label_ids(labels), teacher_logits=transfer_logits,
-                      dev_texts=dev_sel.texts, dev_labels=dev_sel.label_ids(labels), overwrite=True,
-                      progress=opts.progress, log=log)
+        pending = sdir / ".pending.json"  # an interrupted run with the same settings resumes where it stopped
+        resume = (pending.is_file() and json.loads(pending.read_text()).get("key") == _digest(dkey)
+                  and (sdir / "train_state.pt").is_file() and (sdir / "last" / "config.json").is_file())
+        if resume:
+            log("   resuming the interrupted student run")
+        sdir.mkdir(parents=True, exist_ok=True)
+        pending.write_text(json.dumps({"key": _digest(dkey)}) + "\n")
+        try:
+            res = distill(sdir, cfg=dcfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=transfer.texts,
+                          train_labels=transfer.label_ids(labels), teacher_logits=transfer_logits,
+                          dev_texts=dev_sel.texts, dev_labels=dev_sel.label_ids(labels), overwrite=not resume,
+                          resume=resume, progress=opts.progress, log=log)
+        except TrainingInterrupted as e:
+            raise TrainingInterrupted(str(e).split(" — ")[0] + " — rerun the same demo command: the cached stages "
+                                      "are reused and the student resumes") from None
         _stamp(sdir, dkey)
+        pending.unlink(missing_ok=True)
         return res.history
 
     history = stages.run("student_distill", distill_stage, cached=d_cached)
@@ -276,7 +297,7 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
         record("student_fp32", lg.argmax(1).tolist(), params=n_student,
                bytes=_folder_bytes(student_dir, ("model.safetensors", "spiece.model")),
                note=f"ALBERT {S['preset']} (E={mcfg.embedding_size}, H={mcfg.hidden_size}, "
-                    f"{mcfg.num_hidden_layers} passes of 1 shared layer, vocab {mcfg.vocab_size}) distilled on "
+                    f"{mcfg.num_hidden_layers} passes of 1 shared layer, {n_student / 1e6:.2f}M params, vocab {mcfg.vocab_size}) distilled on "
                     f"{len(transfer)} tweets (KD alpha {dcfg.alpha}, T {dcfg.temperature} + CE on labels); bytes = "
                     "fp32 safetensors + spiece.model")
 
@@ -304,9 +325,27 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
 
     # -- convert --------------------------------------------------------------------------------------------------
     bundle = out / "bundle"
-    report["bundle"] = stages.run("convert", lambda: convert_all(student_dir, out / "student-int8", bundle,
-                                                                 max_length=S["max_length"], log=log)
-                                  if opts.convert else {"skipped": "--no-convert"})
+    int8_dir = out / "student-int8"
+    from .teacher import _file_digest
+
+    src_dir = int8_dir if (int8_dir / "quantization.json").is_file() else student_dir
+    ckey = {"weights": _file_digest(src_dir / "model.safetensors"), "seq": S["max_length"],
+            "recipe": (report.get("int8_budget") or {}).get("recipe")}
+    cstamp = cache / "convert.json"
+    c_cached = (opts.convert and cstamp.is_file() and json.loads(cstamp.read_text()).get("key") == _digest(ckey)
+                and (bundle / "manifest.json").is_file())
+
+    def convert_stage():
+        if not opts.convert:
+            return {"skipped": "--no-convert", "artifacts": []}
+        if c_cached:
+            return json.loads(cstamp.read_text())["result"]
+        res = convert_all(student_dir, int8_dir, bundle, max_length=S["max_length"], log=log)
+        if res.get("artifacts") and not res.get("errors"):
+            cstamp.write_text(json.dumps({"key": _digest(ckey), "result": res}) + "\n")
+        return res
+
+    report["bundle"] = stages.run("convert", convert_stage, cached=c_cached)
     int8_bytes, int8_bytes_note = _int8_bytes(report["bundle"], student, student_dir,
                                               report.get("int8_budget", {}).get("recipe"))
     if int8_pred is not None:
@@ -324,6 +363,23 @@ def run_demo(opts: DemoOptions, log=print) -> dict:
     (out / "report.md").write_text(report_md(report), encoding="utf-8")
     log(f"wrote {out / 'report.json'} and {out / 'report.md'} ({report['timings_s']['total']} s)")
     return report
+
+
+def train_student_tokenizer(corpus: Path, folder: Path, vocab: int, seed: int, log=print) -> None:
+    """train_tokenizer; a corpus too small for `vocab` pieces retries with the largest size SentencePiece allows."""
+    import re
+
+    from .errors import TokenizerError
+    from .tokenizer import train_tokenizer
+
+    try:
+        train_tokenizer([corpus], folder, vocab_size=vocab, seed=seed)
+    except TokenizerError as e:
+        m = re.search(r"value <= (\d+)", str(e))
+        if not m:
+            raise
+        log(f"   vocabulary {vocab} is too large for this text; using {m.group(1)} pieces")
+        train_tokenizer([corpus], folder, vocab_size=int(m.group(1)), seed=seed)
 
 
 def _int8_bytes(bundle: dict, student, student_dir: Path, recipe: dict | None) -> tuple[int, str]:
@@ -349,45 +405,44 @@ def _int8_bytes(bundle: dict, student, student_dir: Path, recipe: dict | None) -
 
 
 def convert_all(fp32_dir: Path, int8_dir: Path, bundle: Path, *, max_length: int, log=print) -> dict:
-    """executorch, tflite, onnx x fp32, int8 through the converters library, when it is there."""
+    """executorch, tflite, onnx x fp32, int8 from the quantized checkpoint (its fp32 weights + recipe) through
+    `converters.convert_checkpoint`, into `bundle/` with manifest.json. If the whole bundle fails, each format is
+    tried alone (bundle_<format>/) so one broken backend does not hide the others."""
     try:
-        import converters
+        from converters import convert_checkpoint
     except ImportError:
-        converters = None
-    convert = getattr(converters, "convert", None) if converters else None
-    if convert is None:
-        msg = ("converters.convert is not available yet (issue 4); no .pte/.tflite/.onnx written — rerun "
-               "`make demo` once the converters are installed (the cached stages are reused)")
+        convert_checkpoint = None
+    if convert_checkpoint is None:
+        msg = ("converters.convert_checkpoint is not available (issue 4 not installed); no .pte/.tflite/.onnx "
+               "written — rerun `make demo` once it is (cached stages are reused)")
         log(f"   [yellow]{msg}[/]")
         return {"skipped": msg, "artifacts": []}
-    import inspect
-
-    bundle.mkdir(parents=True, exist_ok=True)
-    arts = []
-    params = inspect.signature(convert).parameters
-    for fmt in ("executorch", "tflite", "onnx"):
-        for prec, src in (("fp32", fp32_dir), ("int8", int8_dir)):
-            ext = {"executorch": "pte", "tflite": "tflite", "onnx": "onnx"}[fmt]
-            target = bundle / f"student-{prec}.{ext}"
-            t0 = time.time()
-            entry = {"format": fmt, "precision": prec, "path": str(target)}
-            try:
-                kw = {}
-                if "seq_lens" in params:
-                    kw["seq_lens"] = [max_length]
-                result = convert(src, target, format=fmt, **kw) if "format" in params else convert(fmt, src, target, **kw)
-                path = Path(getattr(result, "path", None) or result or target)
-                entry.update(path=str(path), bytes=path.stat().st_size if path.is_file() else _tree_bytes(path))
-                if hasattr(result, "to_dict"):
-                    entry["result"] = result.to_dict()
-            except Exception as e:  # a failing backend must not sink the whole report
-                entry["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-                log(f"   [yellow]{fmt} {prec}: {entry['error']}[/]")
-            entry["seconds"] = round(time.time() - t0, 1)
-            arts.append(entry)
-            if "bytes" in entry:
-                log(f"   {fmt} {prec}: {entry['bytes'] / 1e6:.2f} MB in {entry['seconds']} s")
-    return {"artifacts": arts}
+    src = int8_dir if (int8_dir / "quantization.json").is_file() else fp32_dir
+    for stale in bundle.parent.glob("bundle_*"):  # per-format fallbacks of an earlier run
+        shutil.rmtree(stale, ignore_errors=True)
+    attempts = [(("executorch", "tflite", "onnx"), ("fp32", "int8"), bundle)]
+    arts, errors = [], {}
+    while attempts:
+        formats, precs, target = attempts.pop(0)
+        t0 = time.time()
+        try:
+            manifest = convert_checkpoint(src, target, formats=formats, precisions=precs, seq_lens=(max_length,),
+                                          overwrite=True, log=lambda m: log("   " + m))
+        except Exception as e:  # noqa: BLE001 — a failing backend must not sink the report
+            first = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
+            what = "+".join(formats) + "/" + "+".join(precs)
+            errors[what] = f"{type(e).__name__}: {first}"
+            log(f"   [yellow]convert {what} failed: {type(e).__name__}: {first}[/]")
+            if len(formats) > 1:
+                attempts += [((f,), precs, bundle.parent / f"bundle_{f}") for f in formats]
+            elif len(precs) > 1:
+                attempts += [(formats, (p,), bundle.parent / f"bundle_{formats[0]}_{p}") for p in precs]
+            continue
+        for a in manifest.get("artifacts", []):
+            arts.append({"format": a.get("format"), "precision": a.get("precision"), "bytes": a.get("bytes"),
+                         "path": str(target / a.get("file", "")), "convert_seconds": a.get("convert_seconds")})
+        log(f"   converted {'+'.join(formats)}/{'+'.join(precs)} into {target} in {time.time() - t0:.0f} s")
+    return {"source": str(src), "seq_len": max_length, "artifacts": arts, "errors": errors}
 
 
 def _tree_bytes(p: Path) -> int:
@@ -474,7 +529,10 @@ def report_md(r: dict) -> str:
           f"{d['split']['sizes']} (seed {d['split']['seed']}, stratified; see data/splits.json). Used: "
           + ", ".join(f"{k} {v}" for k, v in d["used"].items())
           + (" — **subsampled to fit the default time budget; `--full` uses every tweet**" if d["subsampled"] else "")
-          + f". Confidence filter: {d['confidence_filter']}.", ""]
+          + f". Confidence filter: {d['confidence_filter']}. `test.jsonl` holds exactly the {d['used']['test']} "
+          "test tweets every model below was scored on" + (" (a seeded stratified subsample of data/test.jsonl)"
+                                                          if d["used"]["test"] < d["split"]["sizes"]["test"] else "")
+          + f". Student tokens per tweet: {d.get('student_tokens_on_transfer_set')}.", ""]
     L += ["| model | accuracy | macro-F1 | params | bytes |", "|---|---|---|---|---|"]
     for n in ("baseline_tfidf", "teacher", "student_fp32", "student_int8"):
         if n in r:
@@ -500,8 +558,9 @@ def report_md(r: dict) -> str:
     if bd.get("skipped"):
         L.append(f"Not built: {bd['skipped']}")
     for a in bd.get("artifacts", []):
-        L.append(f"- {a['format']} {a['precision']}: " + (f"{a['bytes'] / 1e6:.2f} MB" if "bytes" in a
-                                                          else f"failed ({a.get('error')})"))
+        L.append(f"- {a['format']} {a['precision']}: {a['bytes'] / 1e6:.2f} MB — `{a['path']}`")
+    for what, e in (bd.get("errors") or {}).items():
+        L.append(f"- **failed** {what}: {e}")
     L += ["", "## Stage times (s)", "", "| stage | seconds | cached |", "|---|---|---|"]
     for k, v in r.get("stages", {}).items():
         L.append(f"| {k} | {v['seconds']} | {'yes' if v['cached'] else ''} |")

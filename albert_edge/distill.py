@@ -276,7 +276,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             batches = length_batches(lengths, cfg.batch_size, shuffle=True, seed=cfg.seed * 1000 + epoch)
             mine = batches[rank::world][:per_rank] if ddp else batches[:per_rank]
             first = start_step if epoch == start_epoch else 0
-            running = 0.0
+            running, seen = 0.0, 0
             with bar(progress and main) as pb:
                 task = pb.add_task(f"distill epoch {epoch + 1}/{cfg.epochs}", total=len(mine), completed=first,
                                    info="")
@@ -298,10 +298,10 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                     opt.step()
                     sched.step()
-                    running = 0.98 * running + 0.02 * loss.item() if step > first else loss.item()
-                    pb.update(task, advance=1, info=f"loss {running:.4f}")
+                    running, seen = running + loss.item(), seen + 1
+                    pb.update(task, advance=1, info=f"loss {running / seen:.4f}")
             step = 0
-            entry = {"epoch": epoch + 1, "train_loss": round(running, 5), "seconds": round(time.time() - t_start, 1)}
+            entry = {"epoch": epoch + 1, "train_loss": round(running / max(1, seen), 5), "seconds": round(time.time() - t_start, 1)}
             stop = torch.zeros(1)
             if main:
                 if dev_encoded:

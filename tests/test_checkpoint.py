@@ -8,7 +8,7 @@ import pytest
 import torch
 import transformers
 
-from albert_edge.checkpoint import load_checkpoint, new_model, save_checkpoint
+from albert_edge.checkpoint import load_checkpoint, new_model
 from albert_edge.errors import CheckpointError
 from albert_edge.model import AlbertConfig
 

@@ -1,7 +1,6 @@
 """ExecuTorch .pte: export -> XNNPACK delegation -> executorch.runtime -> compare, fp32 and int8, two lengths in one file."""
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -99,7 +98,6 @@ def test_bundled_program_verifies(pte_dir):
                 assert tuple(out[0].shape) == (1, 3)
 
 
-@pytest.mark.skipif(not os.environ.get("ALBERT_EDGE_SLOW_TESTS"), reason="another ~40 s of lowering; set ALBERT_EDGE_SLOW_TESTS=1")
 def test_reconversion_is_byte_identical(tiny_ckpt, tmp_path, pte_dir):
     convert_checkpoint(tiny_ckpt, tmp_path / "again", formats=["executorch"], precisions=["fp32"], seq_lens=LENS)
     for name in ("model_fp32.pte", "model_fp32.bpte"):

@@ -1,0 +1,109 @@
+"""data.py: parsing CSV/TSV/JSONL, seeded stratified splits written down, statistics, bad inputs as DataError."""
+
+import json
+
+import pytest
+
+from albert_edge.data import (check_labels, length_batches, read_dataset, split_dataset, statistics,
+                              stratified_subsample, write_splits)
+from albert_edge.errors import DataError, InputError
+
+
+def _rows(n=60):
+    labels = ["neg", "neu", "pos"]
+    return [{"text": f"tweet number {i} {'good' if i % 3 == 2 else 'bad'}", "label": labels[i % 3],
+             "conf": "0.9"} for i in range(n)]
+
+
+def write_csv(path, rows, delimiter=",", encoding="utf-8"):
+    cols = list(rows[0])
+    with open(path, "w", encoding=encoding, newline="") as f:
+        f.write(delimiter.join(cols) + "\n")
+        for r in rows:
+            f.write(delimiter.join('"' + str(r[c]).replace('"', '""') + '"' if delimiter == "," else str(r[c])
+                                   for c in cols) + "\n")
+    return path
+
+
+def test_formats_agree(tmp_path):
+    rows = _rows()
+    a = read_dataset(write_csv(tmp_path / "d.csv", rows))
+    b = read_dataset(write_csv(tmp_path / "d.tsv", rows, delimiter="\t"))
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    c = read_dataset(tmp_path / "d.jsonl")
+    assert a.texts == b.texts == c.texts and a.labels == b.labels == c.labels
+    assert a.label_names == ["neg", "neu", "pos"]
+
+
+def test_columns_encoding_and_pairs(tmp_path):
+    rows = [{"sentiment": "négatif" if i % 2 else "positif", "tweet": f"caf\xe9 {i}", "other": f"p{i}"}
+            for i in range(10)]
+    p = write_csv(tmp_path / "l1.csv", rows, encoding="latin-1")
+    with pytest.raises(DataError, match="latin-1"):
+        read_dataset(p, text_column="tweet", label_column="sentiment")  # utf-8 by default
+    ds = read_dataset(p, text_column="tweet", label_column="sentiment", pair_column="other", encoding="latin-1")
+    assert ds.texts[0] == "caf\xe9 0" and ds.pairs[1] == "p1" and "négatif" in ds.labels
+
+
+def test_bad_inputs_one_line(tmp_path):
+    p = write_csv(tmp_path / "d.csv", _rows())
+    with pytest.raises(DataError, match=r"no column 'sentiment'; available columns: text, label, conf"):
+        read_dataset(p, label_column="sentiment")
+    (tmp_path / "empty.csv").write_text("text,label\n")
+    with pytest.raises(DataError, match="empty"):
+        read_dataset(tmp_path / "empty.csv")
+    one = write_csv(tmp_path / "one.csv", [{"text": f"t{i}", "label": "pos"} for i in range(5)])
+    with pytest.raises(DataError, match="only one class"):
+        read_dataset(one)
+    with pytest.raises(InputError, match="no such file"):
+        read_dataset(tmp_path / "missing.csv")
+    (tmp_path / "bad.jsonl").write_text('{"text": "a", "label": "x"}\nnot json\n')
+    with pytest.raises(DataError, match=r"bad.jsonl:2"):
+        read_dataset(tmp_path / "bad.jsonl")
+    train = read_dataset(p)
+    other = write_csv(tmp_path / "dev.csv", [{"text": "x", "label": "angry"}, {"text": "y", "label": "neg"}])
+    with pytest.raises(DataError, match="'angry' never occur in train"):
+        check_labels(train, read_dataset(other))
+
+
+def test_rows_without_text_or_label_are_dropped(tmp_path):
+    rows = _rows(9) + [{"text": "", "label": "neg", "conf": ""}, {"text": "no label", "label": "", "conf": ""}]
+    ds = read_dataset(write_csv(tmp_path / "d.csv", rows))
+    assert len(ds) == 9 and ds.extra["dropped"] == 2
+
+
+def test_split_is_seeded_stratified_and_written_down(tmp_path):
+    ds = read_dataset(write_csv(tmp_path / "d.csv", _rows(300)))
+    s1 = split_dataset(ds, dev=0.1, test=0.2, seed=3)
+    assert s1 == split_dataset(ds, dev=0.1, test=0.2, seed=3)
+    assert s1 != split_dataset(ds, dev=0.1, test=0.2, seed=4)
+    assert sorted(s1["train"] + s1["dev"] + s1["test"]) == list(range(300))
+    for name, frac in (("test", 0.2), ("dev", 0.1)):
+        sub = ds.subset(s1[name])
+        assert {y: sub.labels.count(y) for y in sub.label_names} == {y: round(100 * frac) for y in ds.label_names}
+    meta = write_splits(ds, s1, tmp_path / "splits", seed=3, dev=0.1, test=0.2)
+    assert meta["sizes"] == {"train": 210, "dev": 30, "test": 60}
+    back = read_dataset(tmp_path / "splits" / "test.jsonl")
+    assert back.texts == ds.subset(s1["test"]).texts
+    assert json.loads((tmp_path / "splits" / "splits.json").read_text())["seed"] == 3
+    with pytest.raises(DataError, match="too few to split"):
+        split_dataset(ds.subset([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] + [2]), dev=0.5, test=0.45)
+
+
+def test_statistics_and_subsample(tmp_path, spiece_dir):
+    from albert_edge.tokenizer import load_tokenizer
+
+    ds = read_dataset(write_csv(tmp_path / "d.csv", _rows(90)))
+    st = statistics(ds, load_tokenizer(spiece_dir), max_length=4)
+    assert st["size"] == 90 and st["classes"]["neg"]["count"] == 30
+    assert st["tokens"]["max"] >= st["tokens"]["p50"] > 2 and st["tokens"]["truncated_at_4"] > 0
+    idx = stratified_subsample(ds, 30, seed=0)
+    assert len(idx) == 30 and sorted(ds.subset(idx).labels).count("pos") == 10
+
+
+def test_length_batches_cover_everything_once():
+    lengths = [i % 17 for i in range(1000)]
+    for shuffle in (False, True):
+        b = length_batches(lengths, 32, shuffle=shuffle, seed=1)
+        assert sorted(i for x in b for i in x) == list(range(1000))
+    assert length_batches(lengths, 32, shuffle=True, seed=1) == length_batches(lengths, 32, shuffle=True, seed=1)
