@@ -7,6 +7,7 @@ Heavy imports (torch, exporters) live inside the commands so `albert-edge --help
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -16,6 +17,11 @@ from rich.console import Console
 
 from . import __version__
 from .errors import AlbertEdgeError, InputError
+
+# Known-harmless import noise from the toolchain (see TOOLCHAIN notes): torchao's optional CUDA kernels that a CPU box
+# cannot load, and torch's deprecation notice for torchao's Enum registration. Users see real warnings only.
+for _name in ("torchao", "torch.utils._pytree"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Distill, quantize, convert and benchmark ALBERT text models for phones and ARM boards.")
