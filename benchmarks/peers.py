@@ -356,7 +356,9 @@ def to_markdown(res: dict) -> str:
         v = gl["value"]
         out.append(f"| {gl['goal']} | {'–' if v is None else f'{v:.3f}'} | {gl['target']} | "
                    f"{'–' if gl['met'] is None else ('yes' if gl['met'] else 'NO')} |")
-    out += ["", "Timings on a shared, loaded machine are noisy; rerun on a quiet one before quoting them.", ""]
+    if res["machine"]["load_avg"][0] > 0.75 * res["machine"]["cores"]:
+        out += ["", "The machine was loaded during this run: timings are noisy; rerun on a quiet one before quoting them."]
+    out.append("")
     return "\n".join(out)
 
 
