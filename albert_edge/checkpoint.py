@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import torch
 from torch import nn
 
 from .errors import CheckpointError
+from .files import staged_folder
 from .model import TASK_MODELS, AlbertConfig, AlbertForSequenceClassification
 
 CONFIG = "config.json"
@@ -152,9 +152,7 @@ def save_checkpoint(model: nn.Module, folder: str | os.PathLike, *, tokenizer_di
     folder = Path(folder)
     if folder.exists() and not overwrite:
         raise CheckpointError(f"{folder}: exists; pass overwrite to replace it")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with staged_folder(folder) as tmp:
         cfg: AlbertConfig = model.config
         conf = cfg.to_hf_dict() | {"architectures": [type(model).hf_architecture]} | (extra_config or {})
         (tmp / CONFIG).write_text(json.dumps(conf, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -164,12 +162,6 @@ def save_checkpoint(model: nn.Module, folder: str | os.PathLike, *, tokenizer_di
             for name in (SPIECE, TOKENIZER_CONFIG):
                 if (Path(tokenizer_dir) / name).is_file():
                     shutil.copyfile(Path(tokenizer_dir) / name, tmp / name)
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 

@@ -18,8 +18,6 @@ import copy
 import json
 import operator
 import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -28,6 +26,7 @@ import torch
 from torch import nn
 
 from .errors import CheckpointError, InputError, MissingExtraError
+from .files import staged_folder
 
 QUANTIZATION_JSON = "quantization.json"
 CALIBRATION_FILE = "calibration.safetensors"
@@ -227,10 +226,8 @@ def save_quantized(model, folder: str | os.PathLike, *, recipe: QuantRecipe, cal
         raise CheckpointError(f"{folder}: exists; pass overwrite to replace it")
     if recipe.activations == "static" and not calibration:
         raise InputError("a static recipe needs its calibration inputs saved with it")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp_root = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        staged = save_checkpoint(model, tmp_root / "q", tokenizer_dir=tokenizer_dir)
+    with staged_folder(folder) as staged:
+        save_checkpoint(model, staged, tokenizer_dir=tokenizer_dir)
         meta = {"format_version": FORMAT_VERSION, "recipe": recipe.to_dict(), "extra": extra or {}}
         if recipe.activations == "static":
             tensors = {}
@@ -241,11 +238,6 @@ def save_quantized(model, folder: str | os.PathLike, *, recipe: QuantRecipe, cal
             save_file(tensors, str(staged / CALIBRATION_FILE))
             meta["calibration"] = {"file": CALIBRATION_FILE, "count": len(calibration)}
         (staged / QUANTIZATION_JSON).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(staged, folder)
-    finally:
-        shutil.rmtree(tmp_root, ignore_errors=True)
     return folder
 
 

@@ -16,7 +16,6 @@ import json
 import math
 import os
 import random
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CheckpointError, DataError, MissingExtraError
+from .files import staged_folder
 
 TEACHER_JSON = "albert_edge_teacher.json"
 HEAD = "head.safetensors"
@@ -228,20 +228,12 @@ def load_teacher(folder: str | os.PathLike, *, max_length: int | None = None) ->
 def _save_teacher(model, tok, folder: Path, labels: list[str], max_length: int, info: dict) -> None:
     from safetensors.torch import save_file
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with staged_folder(folder) as tmp:
         model.backbone.save_pretrained(str(tmp))
         tok.save_pretrained(str(tmp))
         save_file({f"head.{k}": v.contiguous() for k, v in model.head.state_dict().items()}, str(tmp / HEAD))
         (tmp / TEACHER_JSON).write_text(json.dumps({"labels": labels, "pooling": "mean", "max_length": max_length,
                                                     **info}, indent=2) + "\n", encoding="utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | os.PathLike, *, labels: list[str],

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import TokenizerError
+from .files import write_atomic
 
 SPIECE_UNDERLINE = "\u2581"
 SPECIAL_PIECES = {"pad": "<pad>", "unk": "<unk>", "cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]"}
@@ -218,13 +219,11 @@ def train_tokenizer(files: list[str | os.PathLike], out_dir: str | os.PathLike, 
         except RuntimeError as e:
             raise TokenizerError(f"SentencePiece training failed: {str(e).splitlines()[0]}") from None
         target = out_dir / "spiece.model"
-        tmp_target = out_dir / ".spiece.model.tmp"
-        tmp_target.write_bytes((prefix.with_suffix(".model")).read_bytes())
-        os.replace(tmp_target, target)
-    (out_dir / "tokenizer_config.json").write_text(json.dumps({
+        write_atomic(target, prefix.with_suffix(".model").read_bytes())
+    write_atomic(out_dir / "tokenizer_config.json", json.dumps({
         "tokenizer_class": "AlbertTokenizer", "do_lower_case": lowercase, "remove_space": True, "keep_accents": False,
         "bos_token": "[CLS]", "eos_token": "[SEP]", "unk_token": "<unk>", "sep_token": "[SEP]", "pad_token": "<pad>",
-        "cls_token": "[CLS]", "mask_token": "[MASK]", "model_max_length": 512}, indent=2) + "\n", encoding="utf-8")
+        "cls_token": "[CLS]", "mask_token": "[MASK]", "model_max_length": 512}, indent=2).encode("utf-8") + b"\n")
     return target
 
 

@@ -11,15 +11,13 @@ import contextlib
 import hashlib
 import io
 import json
-import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from albert_edge.errors import ConversionError, InputError
+from albert_edge.files import staged_folder, write_atomic
 
 MANIFEST = "manifest.json"
 SPIECE = "spiece.model"
@@ -139,34 +137,9 @@ def check_out_dir(out: Path, overwrite: bool) -> None:
 @contextlib.contextmanager
 def staged_dir(out: Path, *, overwrite: bool) -> Iterator[Path]:
     """Yield a temp folder beside `out`; on success it replaces `out` by rename, on failure it disappears."""
-    out = Path(out)
-    check_out_dir(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it 0700; the result is an ordinary folder
-    try:
+    check_out_dir(Path(out), overwrite)
+    with staged_folder(out) as tmp:
         yield tmp
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / "d")
-            try:
-                os.replace(tmp, out)
-            except BaseException:
-                os.replace(old / "d", out)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def toolchain_versions() -> dict:
