@@ -413,3 +413,17 @@ def test_manifest_and_name_give_precision(tmp_path):
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "student_int8.tflite").write_bytes(b"\0\0\0\0TFL3" + b"\0" * 64)
     assert inspect_artifact(tmp_path / "other" / "student_int8.tflite").precision == "int8"
+
+
+def test_dynamic_onnx_runs_at_the_manifest_length(tmp_path):
+    """A dynamic-length .onnx is benchmarked at the length it was converted for, like the .pte beside it."""
+    from albert_edge.bench.artifacts import inspect_artifact
+    from albert_edge.bench.run import default_seq_len
+
+    (tmp_path / "model_fp32.onnx").write_bytes(b"\x08\x07" + b"\x00" * 64)
+    (tmp_path / "model_fp32.pte").write_bytes(b"\x00\x00\x00\x00ET12" + b"\x00" * 64)
+    (tmp_path / "manifest.json").write_text(json.dumps({"seq_lens": [64], "artifacts": [
+        {"file": "model_fp32.onnx", "format": "onnx", "precision": "fp32"},
+        {"file": "model_fp32.pte", "format": "executorch", "precision": "fp32"}]}))
+    assert default_seq_len(inspect_artifact(tmp_path / "model_fp32.onnx")) == 64
+    assert default_seq_len(inspect_artifact(tmp_path / "model_fp32.pte")) is None  # its methods fix the length

@@ -118,7 +118,7 @@ def inspect_artifact(path: str | Path) -> Artifact:
         if precision is None and tokens & {"quant", "quantized", "q8", "qint8", "dynamic"}:
             precision = "int8"
     return Artifact(path=path, format=fmt, size_bytes=size, precision=precision,
-                    seq_lens=_seq_lens_from(entry) if manifest else [],
+                    seq_lens=(_seq_lens_from(entry) or _seq_lens_from(manifest)) if manifest else [],
                     accuracy=_accuracy_from(entry) if manifest else None, manifest=manifest)
 
 

@@ -118,7 +118,7 @@ def bench(artifacts: list[str | Path], *, device: str | Device = "host", threads
                 current = art
                 if progress:
                     progress(i, len(arts), f"{art.path.name} on {dev.spec}")
-                args = runner_args(threads=threads, runs=runs, warmup=warmup, seq_len=seq_len)
+                args = runner_args(threads=threads, runs=runs, warmup=warmup, seq_len=seq_len or default_seq_len(art))
                 res = dev.run(art.format, art.path, args, timeout=t_limit)
                 if not res.get("latencies_ms"):
                     raise BenchError(f"{art.path}: the runner reported no latencies")
@@ -138,6 +138,12 @@ def bench(artifacts: list[str | Path], *, device: str | Device = "host", threads
                             "incomplete": True, "reason": "interrupted"})
         raise BenchInterrupted(f"interrupted after {len(results)} of {len(arts)} artifact(s)", partial) from None
     return results
+
+
+def default_seq_len(art: Artifact) -> int | None:
+    """A dynamic-length .onnx runs at the length it was converted for (the manifest's), so it is compared with the
+    fixed-length .pte / .tflite beside it like for like; fixed-length artifacts pick their own."""
+    return art.seq_lens[-1] if art.format == "onnx" and art.seq_lens else None
 
 
 def run_outputs(artifact: str | Path, *, device: str | Device = "host", ids: list[int] | None = None,
