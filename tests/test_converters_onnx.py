@@ -59,3 +59,25 @@ def test_reconversion_is_byte_identical(tiny_ckpt, tmp_path, onnx_dir):
     convert_checkpoint(tiny_ckpt, tmp_path / "again", formats=["onnx"], precisions=["fp32", "int8"], seq_lens=LENS)
     for name in ("model_fp32.onnx", "model_int8.onnx", "spiece.model", "tokenizer.json"):
         assert sha256_file(tmp_path / "again" / name) == sha256_file(onnx_dir / name)
+
+
+def test_an_op_the_backend_cannot_take_is_named_and_leaves_nothing(tiny_ckpt, tmp_path, monkeypatch):
+    import torch
+
+    import converters.onnx as conv
+    from albert_edge.errors import ConversionError
+
+    class Unsupported(torch.nn.Module):  # the model plus an op the ONNX exporter has no symbolic for
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, ids, mask):
+            m = mask[:, :2].float()
+            return self.model(ids, mask) + 0 * torch.linalg.eigvals(m.T @ m).real.sum()
+
+    monkeypatch.setattr(conv, "_Graph", Unsupported)
+    with pytest.raises(ConversionError, match="eigvals") as e:
+        convert_checkpoint(tiny_ckpt, tmp_path / "out", formats=["onnx"], precisions=["fp32"], seq_lens=[16])
+    assert "\n" not in str(e.value)
+    assert not (tmp_path / "out").exists() and list(tmp_path.iterdir()) == []
