@@ -18,7 +18,7 @@ from albert_edge.errors import ConversionError
 from albert_edge.verify import check_parity, torch_runner
 
 from .bundle import sha256_file
-from .job import ConversionJob
+from .job import ConversionJob, quiet_toolchain
 from .runtime import OnnxRunner, missing_extra
 
 FORMAT = "onnx"
@@ -42,7 +42,7 @@ def _export_fp32(job: ConversionJob, path: Path) -> None:
         raise missing_extra("onnx", "converting to .onnx", e) from None
     ids, mask = job.example(job.max_len)
     try:
-        with warnings.catch_warnings(), torch.no_grad():
+        with warnings.catch_warnings(), torch.no_grad(), quiet_toolchain():
             warnings.simplefilter("ignore")
             torch.onnx.export(_Graph(job.model).eval(), (ids, mask), str(path), dynamo=False, opset_version=OPSET,
                               input_names=["input_ids", "attention_mask"], output_names=["logits"],
@@ -84,7 +84,8 @@ def _quantize(src: Path, dst: Path) -> None:
     except ImportError as e:
         raise missing_extra("onnx", "int8 .onnx", e) from None
     try:
-        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+        with quiet_toolchain():
+            quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
     except Exception as e:
         raise ConversionError(f"onnxruntime quantize_dynamic failed: {str(e).strip().splitlines()[0][:300]}") from e
 

@@ -15,7 +15,7 @@ from albert_edge.errors import ConversionError
 from albert_edge.verify import check_parity, torch_runner
 
 from .bundle import append_zip, sha256_file
-from .job import ConversionJob
+from .job import ConversionJob, quiet_toolchain
 from .runtime import TfliteRunner, missing_extra
 
 FORMAT = "tflite"
@@ -63,7 +63,8 @@ def _quantize(flatbuffer: bytes) -> bytes:
     except ImportError as e:
         raise missing_extra("tflite", "int8 .tflite", e) from None
     try:
-        result = quantizer.Quantizer(bytearray(flatbuffer), recipe.dynamic_wi8_afp32()).quantize()
+        with quiet_toolchain():
+            result = quantizer.Quantizer(bytearray(flatbuffer), recipe.dynamic_wi8_afp32()).quantize()
     except Exception as e:
         raise ConversionError(f"ai-edge-quantizer failed: {str(e).strip().splitlines()[0][:300]}") from e
     return bytes(result.quantized_model)
@@ -72,7 +73,8 @@ def _quantize(flatbuffer: bytes) -> bytes:
 def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
     """Write model_<precision>.tflite into out_dir, verify it in ai_edge_litert; return its manifest entry."""
     if "tflite_fp32" not in job.cache:
-        job.cache["tflite_fp32"] = _float_flatbuffer(job)
+        with quiet_toolchain():
+            job.cache["tflite_fp32"] = _float_flatbuffer(job)
     flat = job.cache["tflite_fp32"]
     if precision == "int8":
         flat = _quantize(flat)
