@@ -116,15 +116,20 @@ class PteRunner(_Runner):
 
 
 class TfliteRunner(_Runner):
-    """LiteRT .tflite: signature serving_default (input_ids, attention_mask int32 [1, L] -> logits); zip appended."""
+    """LiteRT .tflite: signature serving_default (ids, mask, segment_ids int32 [1, L] -> probability, logits), TFLite
+    Model Metadata, zip after the flatbuffer. Files from before the metadata layout (input_ids, attention_mask) run
+    too; `metadata` is None for them."""
 
     format = "tflite"
+    _FEEDS = {"ids": "ids", "input_ids": "ids", "mask": "mask", "attention_mask": "mask", "segment_ids": "segments"}
 
     def __init__(self, path: Path, *, num_threads: int | None = None):
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as e:
             raise missing_extra("tflite", "running a .tflite", e) from None
+        from .tflite_metadata import read_metadata
+
         data = Path(path).read_bytes()
         files = read_appended_zip(data, str(path))
         if SPIECE not in files or TOKENIZER_JSON not in files:
@@ -135,6 +140,7 @@ class TfliteRunner(_Runner):
                              for name in self.interpreter.get_signature_list()}
         except Exception as e:
             raise InputError(f"{path}: not a valid .tflite artifact ({_first_line(e)})") from None
+        self.metadata = read_metadata(data, str(path))
         super().__init__(path, files[SPIECE], files[TOKENIZER_JSON])
 
     def run(self, input_ids, attention_mask) -> np.ndarray:
@@ -142,8 +148,10 @@ class TfliteRunner(_Runner):
         name = "serving_default" if L == self.seq_lens[-1] else f"serving_{L}"
         if name not in self._runners:
             raise InputError(f"{self.path}: no signature for sequence length {L}; lengths: {self.seq_lens}")
-        out = self._runners[name](input_ids=np.asarray(input_ids, dtype=np.int32),
-                                  attention_mask=np.asarray(attention_mask, dtype=np.int32))
+        ids = np.asarray(input_ids, dtype=np.int32)
+        values = {"ids": ids, "mask": np.asarray(attention_mask, dtype=np.int32), "segments": np.zeros_like(ids)}
+        runner = self._runners[name]
+        out = runner(**{n: values[self._FEEDS[n]] for n in runner.get_input_details() if n in self._FEEDS})
         return np.asarray(out["logits"], dtype=np.float32)
 
 

@@ -1,6 +1,14 @@
-"""LiteRT `.tflite` via litert-torch: signature `serving_default` (the longest length; `serving_<L>` for the others),
-inputs `input_ids` / `attention_mask` int32 [1, L], output `logits`; int8 = ai-edge-quantizer dynamic_wi8_afp32;
-tokenizer = a stored zip (spiece.model, tokenizer.json) appended to the flatbuffer. Verified in ai_edge_litert.
+"""LiteRT `.tflite` via litert-torch, in the layout MediaPipe's TextClassifier and TFLite Task's BertNLClassifier load
+as it is (docs/BUNDLE_FORMAT.md):
+
+- ONE subgraph, signature `serving_default`, at the longest sequence length L: both MediaPipe graphs refuse a model
+  with more than one subgraph ("Text tflite models are assumed to have a single subgraph"), so no length buckets here;
+- inputs `ids`, `mask`, `segment_ids` int32 [1, L] in that order; outputs `probability` (softmax in the graph, which
+  is what the task APIs show as scores: the metadata has no softmax option) then `logits` (our parity gate and
+  `predict` read logits, as for every other backend);
+- standard TFLite Model Metadata (converters/tflite_metadata.py) and a zip after the flatbuffer with `spiece.model`,
+  `labels.txt` (both named in the metadata) and `tokenizer.json` (our own readers).
+int8 = ai-edge-quantizer dynamic_wi8_afp32. Verified in ai_edge_litert.
 """
 
 from __future__ import annotations
@@ -14,27 +22,29 @@ from torch import nn
 from albert_edge.errors import ConversionError
 from albert_edge.verify import check_parity, torch_runner
 
-from .bundle import append_zip, sha256_file
+from .bundle import SPIECE, TOKENIZER_JSON, sha256_file
 from .job import ConversionJob, quiet_toolchain
 from .runtime import TfliteRunner, missing_extra
+from .tflite_metadata import INPUT_NAMES, embed, text_classifier_metadata
 
 FORMAT = "tflite"
 SUFFIX = ".tflite"
+SIGNATURE = "serving_default"
+OUTPUTS = [("probability", "Class probabilities (softmax of the logits), in the order of labels.txt."),
+           ("logits", "Raw class scores before the softmax.")]
+LABELS_TXT = "labels.txt"
 
 
 class _Signature(nn.Module):
-    """Named int32 inputs, a {"logits": ...} output: litert-torch turns that into a clean serving signature."""
+    """Named int32 inputs, a dict output: litert-torch turns that into a clean serving signature."""
 
     def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict:
-        return {"logits": self.model(input_ids, attention_mask)}
-
-
-def signature_names(seq_lens: list[int]) -> dict[int, str]:
-    return {L: ("serving_default" if L == seq_lens[-1] else f"serving_{L}") for L in seq_lens}
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor, segment_ids: torch.Tensor) -> dict:
+        logits = self.model(ids, mask, segment_ids)
+        return {"probability": torch.softmax(logits, dim=-1), "logits": logits}
 
 
 def _float_flatbuffer(job: ConversionJob) -> bytes:
@@ -42,14 +52,10 @@ def _float_flatbuffer(job: ConversionJob) -> bytes:
         import litert_torch
     except ImportError as e:
         raise missing_extra("tflite", "converting to .tflite", e) from None
-    module = _Signature(job.model).eval()
-    conv = None
-    for L, name in signature_names(job.seq_lens).items():
-        ids, mask = job.example(L)
-        kw = {"input_ids": ids.to(torch.int32), "attention_mask": mask.to(torch.int32)}
-        conv = (litert_torch.signature if conv is None else conv.signature)(name, module, sample_kwargs=kw)
+    ids, mask = job.example(job.max_len)
+    kw = {"ids": ids.to(torch.int32), "mask": mask.to(torch.int32), "segment_ids": torch.zeros_like(ids, dtype=torch.int32)}
     try:
-        edge = conv.convert()
+        edge = litert_torch.signature(SIGNATURE, _Signature(job.model).eval(), sample_kwargs=kw).convert()
         with tempfile.TemporaryDirectory() as tmp:
             edge.export(str(Path(tmp) / "m.tflite"))
             return (Path(tmp) / "m.tflite").read_bytes()
@@ -70,37 +76,71 @@ def _quantize(flatbuffer: bytes) -> bytes:
     return bytes(result.quantized_model)
 
 
+def _check_io(flatbuffer: bytes) -> None:
+    """The subgraph's tensor order is what MediaPipe maps the metadata onto: make sure litert-torch kept ours."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_content=flatbuffer)
+    sig = it.get_signature_runner(SIGNATURE)
+    ins, outs = sig.get_input_details(), sig.get_output_details()
+    by_index = {d["index"]: n for n, d in ins.items()}
+    order = [by_index.get(d["index"]) for d in it.get_input_details()]
+    out_order = [{d["index"]: n for n, d in outs.items()}.get(d["index"]) for d in it.get_output_details()]
+    if order != list(INPUT_NAMES) or out_order != [n for n, _ in OUTPUTS] or len(it.get_signature_list()) != 1:
+        raise ConversionError(f"litert-torch laid the model out as inputs {order}, outputs {out_order}; the metadata "
+                              f"needs inputs {list(INPUT_NAMES)} and outputs {[n for n, _ in OUTPUTS]}")
+
+
+def package(job: ConversionJob, flatbuffer: bytes, precision: str) -> bytes:
+    """Metadata + associated files around a converted flatbuffer."""
+    from albert_edge import __version__
+
+    L = job.max_len
+    bundle = job.bundle([L])
+    bundle.inputs = list(INPUT_NAMES)
+    meta = text_classifier_metadata(
+        name=f"albert-edge {job.model.config.num_labels}-class text classifier ({precision})",
+        description=f"ALBERT sequence classifier converted by albert-edge {__version__}; labels: "
+                    f"{', '.join(job.labels)}; sequence length {L}.",
+        version=__version__, seq_len=L, spiece_file=SPIECE, labels_file=LABELS_TXT, outputs=OUTPUTS)
+    files = {SPIECE: bundle.spiece, LABELS_TXT: ("\n".join(job.labels) + "\n").encode("utf-8"),
+             TOKENIZER_JSON: bundle.config_bytes()}
+    return embed(flatbuffer, meta, files)
+
+
 def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
     """Write model_<precision>.tflite into out_dir, verify it in ai_edge_litert; return its manifest entry."""
     if "tflite_fp32" not in job.cache:
         with quiet_toolchain():
             job.cache["tflite_fp32"] = _float_flatbuffer(job)
+        _check_io(job.cache["tflite_fp32"])
     flat = job.cache["tflite_fp32"]
     if precision == "int8":
         flat = _quantize(flat)
     path = Path(out_dir) / f"model_{precision}{SUFFIX}"
-    path.write_bytes(append_zip(flat, job.bundle().files()))
+    path.write_bytes(package(job, flat, precision))
 
     runner = TfliteRunner(path)
-    names = signature_names(job.seq_lens)
-    fp32_ref = torch_runner(job.model)
-    parity = {}
-    for L in job.seq_lens:
-        inputs = job.encode(job.parity_texts, L, tokenizer=runner.tokenizer)  # the tokenizer inside the .tflite
-        parity[names[L]] = check_parity(runner.run, inputs, precision=precision, fp32_reference=fp32_ref,
-                                        int8=job.int8_thresholds, what=f"{path.name}:{names[L]}")
-        if precision == "int8":  # PT2E is not what LiteRT runs: reported, not gated
-            parity[names[L]]["vs_pt2e_int8"] = job.pt2e_comparison(L, inputs, runner.run)
     L = job.max_len
-    return {
+    inputs = job.encode(job.parity_texts, L, tokenizer=runner.tokenizer)  # the tokenizer inside the .tflite
+    parity = {SIGNATURE: check_parity(runner.run, inputs, precision=precision, fp32_reference=torch_runner(job.model),
+                                      int8=job.int8_thresholds, what=f"{path.name}:{SIGNATURE}")}
+    if precision == "int8":  # PT2E is not what LiteRT runs: reported, not gated
+        parity[SIGNATURE]["vs_pt2e_int8"] = job.pt2e_comparison(L, inputs, runner.run)
+    entry = {
         "file": path.name, "format": FORMAT, "precision": precision, "bytes": path.stat().st_size,
         "sha256": sha256_file(path), "flatbuffer_bytes": len(flat),
-        "signatures": {names[x]: {"seq_len": x} for x in job.seq_lens},
-        "inputs": [{"name": "input_ids", "dtype": "int32", "shape": [1, L]},
-                   {"name": "attention_mask", "dtype": "int32", "shape": [1, L]}],
-        "outputs": [{"name": "logits", "dtype": "float32", "shape": [1, len(job.labels)]}],
-        "associated_files": ["spiece.model", "tokenizer.json"],
+        "signatures": {SIGNATURE: {"seq_len": L}},
+        "inputs": [{"name": n, "dtype": "int32", "shape": [1, L]} for n in INPUT_NAMES],
+        "outputs": [{"name": n, "dtype": "float32", "shape": [1, len(job.labels)]} for n, _ in OUTPUTS],
+        "associated_files": [SPIECE, LABELS_TXT, TOKENIZER_JSON],
+        "metadata": {"schema": "TFLite Model Metadata (metadata_schema.fbs)", "tokenizer": "SentencePiece",
+                     "loads_in": ["MediaPipe TextClassifier", "TFLite Task BertNLClassifier"]},
         "quantization": {"method": "ai-edge-quantizer dynamic_wi8_afp32"} if precision == "int8" else None,
         "parity": parity,
         "delegation": {"backend": "XNNPACK (ai_edge_litert default delegate at load time)"},
     }
+    if len(job.seq_lens) > 1:
+        entry["note"] = (f"one subgraph at length {L} (MediaPipe and TFLite Task load single-subgraph models only); "
+                         f"lengths {job.seq_lens[:-1]} are not in the .tflite")
+    return entry
