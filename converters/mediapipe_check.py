@@ -1,0 +1,121 @@
+"""Check a .tflite with the real client: MediaPipe's TextClassifier (in a venv of its own, since mediapipe pins its
+own numpy/protobuf) against `albert-edge predict` of the same file.
+
+    python = mediapipe_python(cache_dir)                  # creates <cache_dir>/venv once, reuses it after
+    report = compare(python, "out/model_int8.tflite", texts)
+    # {"lines", "top1_agreement", "max_abs_dprob", "tokenizer_agreement", "on_same_ids": {...}, "mismatches": [...]}
+
+`tokenizer_agreement`: the share of texts on which a plain SentencePiece runtime fed the ASCII-lowercased text (what
+MediaPipe's BertPreprocessor does) with the bundled spiece.model gives our (HF-exact) ids; `on_same_ids` restricts
+the figures to those texts, where any difference is the model runtime's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from albert_edge.errors import AlbertEdgeError
+
+MEDIAPIPE = "mediapipe==1.2.2"
+CLASSIFY = Path(__file__).with_name("mediapipe_classify.py")
+
+
+class MediaPipeError(AlbertEdgeError):
+    pass
+
+
+def mediapipe_python(cache_dir: str | os.PathLike) -> Path:
+    """The Python of a venv holding MEDIAPIPE, made under cache_dir on first use (a few minutes, from PyPI)."""
+    venv = Path(cache_dir) / "venv"
+    python = venv / "bin" / "python"
+    ready = venv / "READY"
+    if ready.is_file() and ready.read_text().strip() == MEDIAPIPE and python.exists():
+        return python
+    for cmd in ([sys.executable, "-m", "venv", "--clear", str(venv)],
+                [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", MEDIAPIPE]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            tail = (r.stderr or r.stdout).strip().splitlines()
+            raise MediaPipeError(f"making the {MEDIAPIPE} venv failed ({' '.join(cmd[:3])}): {tail[-1] if tail else r.returncode}")
+    ready.write_text(MEDIAPIPE + "\n")
+    return python
+
+
+def _write_lines(texts: list[str], folder: Path) -> Path:
+    bad = [t for t in texts if "\n" in t]
+    if bad:
+        raise MediaPipeError(f"texts must be single lines; got {bad[0][:40]!r}")
+    p = folder / "texts.txt"
+    p.write_text("".join(t + "\n" for t in texts), encoding="utf-8", newline="")
+    return p
+
+
+def mediapipe_probs(python: Path, model: Path, texts: list[str], labels: list[str]) -> np.ndarray:
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([str(python), str(CLASSIFY), str(model), str(_write_lines(texts, Path(tmp)))],
+                           capture_output=True, text=True)
+    if r.returncode != 0:
+        lines = [x for x in r.stderr.strip().splitlines() if x.strip()]
+        raise MediaPipeError(lines[-1] if lines else f"mediapipe exited {r.returncode}")
+    rows = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    if len(rows) != len(texts):
+        raise MediaPipeError(f"mediapipe returned {len(rows)} results for {len(texts)} texts")
+    return np.array([[row["probability"][lab] for lab in labels] for row in rows], dtype=np.float64)
+
+
+def predict_probs(model: Path, texts: list[str]) -> np.ndarray:
+    """`albert-edge predict --json` of the same file, as a user runs it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-c", "from albert_edge.cli import run; run()", "predict", str(model), "--json",
+               "--file", str(_write_lines(texts, Path(tmp)))]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise MediaPipeError(f"albert-edge predict failed: {r.stderr.strip().splitlines()[-1:]}")
+    rows = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    return np.array([row["probs"] for row in rows], dtype=np.float64)
+
+
+def _same_ids(runner, texts: list[str]) -> np.ndarray:
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_proto=runner.tokenizer_bytes)
+    ids = runner.tokenizer.special_ids
+    L = runner.seq_lens[-1]
+    out = []
+    for t in texts:
+        lowered = "".join(c.lower() if c < "\x80" else c for c in t)  # absl::AsciiStrToLower, as MediaPipe does
+        plain = ([ids["cls"]] + sp.encode(lowered)[:L - 2] + [ids["sep"]])
+        out.append(plain == runner.tokenizer.encode(t, max_length=L).ids)
+    return np.array(out, dtype=bool)
+
+
+def _stats(a: np.ndarray, b: np.ndarray) -> dict:
+    if not len(a):
+        return {"lines": 0}
+    return {"lines": int(len(a)), "top1_agreement": float(np.mean(a.argmax(1) == b.argmax(1))),
+            "top1_mismatches": int(np.sum(a.argmax(1) != b.argmax(1))),
+            "max_abs_dprob": float(np.abs(a - b).max()), "mean_abs_dprob": float(np.abs(a - b).mean())}
+
+
+def compare(python: Path, model: str | os.PathLike, texts: list[str]) -> dict:
+    from .runtime import TfliteRunner
+    from .tflite_metadata import require_metadata
+
+    model = Path(model)
+    runner = TfliteRunner(model)
+    require_metadata(model.read_bytes(), str(model))
+    ours = predict_probs(model, texts)
+    theirs = mediapipe_probs(python, model, texts, runner.labels)
+    same = _same_ids(runner, texts)
+    worst = np.argsort(-np.abs(ours - theirs).max(1))[:5]
+    return {**_stats(ours, theirs), "tokenizer_agreement": float(same.mean()),
+            "on_same_ids": _stats(ours[same], theirs[same]),
+            "largest_differences": [{"text": texts[i][:80], "same_ids": bool(same[i]), "ours": ours[i].round(5).tolist(),
+                            "mediapipe": theirs[i].round(5).tolist()} for i in worst]}
