@@ -1,5 +1,5 @@
-"""LiteRT `.tflite` via litert-torch, in the layout MediaPipe's TextClassifier and TFLite Task's BertNLClassifier load
-as it is (docs/BUNDLE_FORMAT.md):
+"""LiteRT `.tflite` via litert-torch, in the layout MediaPipe's TextClassifier loads as it is (and TFLite Task's
+BertNLClassifier documents; docs/BUNDLE_FORMAT.md):
 
 - ONE subgraph, signature `serving_default`, at the longest sequence length L: both MediaPipe graphs refuse a model
   with more than one subgraph ("Text tflite models are assumed to have a single subgraph"), so no length buckets here;
@@ -135,7 +135,7 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
         "outputs": [{"name": n, "dtype": "float32", "shape": [1, len(job.labels)]} for n, _ in OUTPUTS],
         "associated_files": [SPIECE, LABELS_TXT, TOKENIZER_JSON],
         "metadata": {"schema": "TFLite Model Metadata (metadata_schema.fbs)", "tokenizer": "SentencePiece",
-                     "loads_in": ["MediaPipe TextClassifier", "TFLite Task BertNLClassifier"]},
+                     "verified_with": "mediapipe 1.2.2 TextClassifier (tests/test_mediapipe.py)"},
         "quantization": {"method": "ai-edge-quantizer dynamic_wi8_afp32"} if precision == "int8" else None,
         "parity": parity,
         "delegation": {"backend": "XNNPACK (ai_edge_litert default delegate at load time)"},

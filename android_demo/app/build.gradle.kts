@@ -3,7 +3,7 @@ plugins {
 }
 
 val executorchVersion: String by project
-val litertVersion: String by project
+val mediapipeVersion: String by project
 
 android {
     namespace = "org.albertedge.demo"
@@ -36,5 +36,6 @@ android {
 dependencies {
     implementation(project(":core"))
     implementation("org.pytorch:executorch-android:$executorchVersion")
-    implementation("com.google.ai.edge.litert:litert:$litertVersion")
+    // MediaPipe tasks-text carries its own LiteRT runtime: the .tflite path needs nothing else
+    implementation("com.google.mediapipe:tasks-text:$mediapipeVersion")
 }

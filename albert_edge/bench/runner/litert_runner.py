@@ -67,7 +67,8 @@ def main():
         out_names = [d["name"] for d in interp.get_output_details()]
     load_ms = (time.perf_counter() - t0) * 1e3
 
-    ids_name = next((n for n in names if "input_ids" in n), names[0])
+    # "ids" in the MediaPipe / TFLite Task layout (with "mask", "segment_ids"); "input_ids" in older files
+    ids_name = next((n for n in names if n == "ids" or "input_ids" in n), names[0])
     shape = [int(x) for x in details[ids_name]["shape"]]
     seq = shape[-1]
     if a.seq_len and a.seq_len != seq:

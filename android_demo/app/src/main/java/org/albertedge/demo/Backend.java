@@ -1,18 +1,24 @@
 package org.albertedge.demo;
 
 import java.io.Closeable;
-import org.albertedge.core.TokenizerBundle;
+import java.util.List;
 
-/** One loaded artifact: its tokenizer (read from inside the artifact) and a forward pass ids+mask → logits. */
+/** One loaded artifact that turns a text into class probabilities. */
 interface Backend extends Closeable {
-    /** The spiece.model + tokenizer.json the artifact carries. */
-    TokenizerBundle tokenizerBundle();
+    /** Class probabilities of one text, in label order, plus what the result screen shows about the input. */
+    final class Outcome {
+        final List<String> labels;
+        final float[] probabilities;
+        final String detail;
 
-    /** The fixed sequence lengths the artifact was exported with (ascending). */
-    int[] sequenceLengths();
+        Outcome(List<String> labels, float[] probabilities, String detail) {
+            this.labels = labels;
+            this.probabilities = probabilities;
+            this.detail = detail;
+        }
+    }
 
-    /** Logits for one sequence already padded to one of {@link #sequenceLengths()}. */
-    float[] run(int[] inputIds, int[] attentionMask) throws Exception;
+    Outcome classify(String text) throws Exception;
 
     String describe();
 

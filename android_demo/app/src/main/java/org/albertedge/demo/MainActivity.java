@@ -27,13 +27,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.albertedge.core.AlbertTokenizer;
 import org.albertedge.core.Classification;
 
 /**
  * One screen: pick the backend (ExecuTorch / LiteRT), an artifact (bundled in assets or opened from storage), type
- * text, classify. Shows the label, every probability, and latency (tokenize, first run, median of warm runs).
- * Tokenization is the pure-Java core with the tokenizer carried inside the artifact.
+ * text, classify. Shows the label, every probability, and latency (first run, median of warm runs, each including
+ * tokenization). ExecuTorch: the pure-Java core tokenizes with the tokenizer carried inside the .pte. LiteRT: MediaPipe's
+ * TextClassifier runs the .tflite as it is, from its TFLite Model Metadata.
  */
 public class MainActivity extends Activity {
     private static final int PICK_FILE = 1;
@@ -44,7 +44,6 @@ public class MainActivity extends Activity {
     private final List<File> models = new ArrayList<>();
     private ArrayAdapter<String> adapter;
     private Backend backend;
-    private AlbertTokenizer tokenizer;
     private File loaded;
 
     private RadioGroup backendGroup;
@@ -130,17 +129,14 @@ public class MainActivity extends Activity {
             try {
                 if (backend != null) backend.close();
                 backend = null;
-                tokenizer = null;
                 long t0 = System.nanoTime();
-                Backend b = file.getName().endsWith(".tflite") ? new LiteRtBackend(file, 4)
+                Backend b = file.getName().endsWith(".tflite") ? new MediaPipeBackend(this, file)
                         : new ExecuTorchBackend(file.getAbsolutePath());
-                AlbertTokenizer tok = b.tokenizerBundle().tokenizer();
                 double ms = (System.nanoTime() - t0) / 1e6;
                 backend = b;
-                tokenizer = tok;
                 loaded = file;
-                main.post(() -> info.setText(String.format(Locale.US, "%s\n%s\nvocab %d, loaded in %.0f ms",
-                        file.getName(), b.describe(), tok.vocabSize(), ms)));
+                main.post(() -> info.setText(String.format(Locale.US, "%s\n%s\nloaded in %.0f ms",
+                        file.getName(), b.describe(), ms)));
             } catch (Throwable e) { // a bad artifact must not crash the demo
                 loaded = null;
                 main.post(() -> info.setText("cannot load " + file.getName() + ": " + e.getMessage()));
@@ -152,39 +148,32 @@ public class MainActivity extends Activity {
         result.setText("…");
         worker.execute(() -> {
             Backend b = backend;
-            AlbertTokenizer tok = tokenizer;
-            if (b == null || tok == null) {
+            if (b == null) {
                 main.post(() -> result.setText("load a model first"));
                 return;
             }
             try {
                 long t0 = System.nanoTime();
-                int[] lengths = b.sequenceLengths();
-                int needed = tok.encode(input, 0, false).ids.length;
-                int len = lengths[lengths.length - 1];
-                for (int l : lengths) if (l >= needed) { len = l; break; } // shortest bucket that fits
-                AlbertTokenizer.Encoding enc = tok.encode(input, len, true);
-                double tokMs = (System.nanoTime() - t0) / 1e6;
-                long t1 = System.nanoTime();
-                float[] logits = b.run(enc.ids, enc.attentionMask);
-                double firstMs = (System.nanoTime() - t1) / 1e6;
+                Backend.Outcome o = b.classify(input);
+                double firstMs = (System.nanoTime() - t0) / 1e6;
                 double[] warm = new double[WARM_RUNS];
                 for (int i = 0; i < WARM_RUNS; i++) {
                     long t = System.nanoTime();
-                    b.run(enc.ids, enc.attentionMask);
+                    b.classify(input);
                     warm[i] = (System.nanoTime() - t) / 1e6;
                 }
                 Arrays.sort(warm);
-                Classification c = Classification.of(logits, b.tokenizerBundle().config.labels);
+                int best = 0;
+                for (int i = 1; i < o.probabilities.length; i++) if (o.probabilities[i] > o.probabilities[best]) best = i;
                 StringBuilder s = new StringBuilder();
-                s.append("label: ").append(c.label).append('\n');
-                for (int i = 0; i < c.probabilities.length; i++) {
+                s.append("label: ").append(Classification.labelName(best, o.labels)).append('\n');
+                for (int i = 0; i < o.probabilities.length; i++) {
                     s.append(String.format(Locale.US, "  %-12s %6.2f%%%n",
-                            Classification.labelName(i, b.tokenizerBundle().config.labels), 100 * c.probabilities[i]));
+                            Classification.labelName(i, o.labels), 100 * o.probabilities[i]));
                 }
-                s.append(String.format(Locale.US, "tokens %d of %d%s%n", needed, len, enc.truncated ? " (truncated)" : ""));
-                s.append(String.format(Locale.US, "tokenize %.2f ms, first run %.1f ms, median of %d warm runs %.1f ms",
-                        tokMs, firstMs, WARM_RUNS, warm[WARM_RUNS / 2]));
+                s.append(o.detail).append('\n');
+                s.append(String.format(Locale.US, "first run %.1f ms, median of %d warm runs %.1f ms (tokenization included)",
+                        firstMs, WARM_RUNS, warm[WARM_RUNS / 2]));
                 main.post(() -> result.setText(s.toString()));
             } catch (Throwable e) {
                 main.post(() -> result.setText("inference failed: " + e));
