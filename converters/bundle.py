@@ -101,20 +101,18 @@ def tokenizer_from_bytes(spiece: bytes, conf: dict, where: str):
 
 
 # -- zip appended to a flatbuffer (.tflite) ------------------------------------------------------------------------
-def stored_zip(files: dict[str, bytes]) -> bytes:
-    """An uncompressed zip with fixed timestamps, entries in the given order (deterministic bytes)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
+def append_zip(prefix: bytes, files: dict[str, bytes]) -> bytes:
+    """`prefix` + a stored (uncompressed) zip of `files` whose offsets count from the start of the whole file, as the
+    TFLite metadata populator writes associated files (readers taking offsets relative to the zip cope too). Fixed
+    timestamps, entries in the given order: the same inputs give the same bytes."""
+    buf = io.BytesIO(prefix)
+    buf.seek(0, io.SEEK_END)
+    with zipfile.ZipFile(buf, "a", compression=zipfile.ZIP_STORED) as z:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             z.writestr(info, data)
     return buf.getvalue()
-
-
-def append_zip(flatbuffer: bytes, files: dict[str, bytes]) -> bytes:
-    return flatbuffer + stored_zip(files)
 
 
 def read_appended_zip(data: bytes, where: str = "artifact") -> dict[str, bytes]:

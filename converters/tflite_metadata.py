@@ -26,13 +26,14 @@ from flatbuffers.table import Table
 
 from albert_edge.errors import InputError
 
+from .bundle import append_zip
+
 METADATA_NAME = "TFLITE_METADATA"  # the Model.metadata entry every metadata reader looks for
 IDENTIFIER = b"M001"
 # Oldest metadata parser that reads what we write: SubGraphMetadata.input_process_units and
 # SentencePieceTokenizerOptions both arrived in 1.1.0 (mediapipe/tasks/cc/metadata/metadata_version.cc).
 MIN_PARSER_VERSION = "1.1.0"
 INPUT_NAMES = ("ids", "mask", "segment_ids")  # the names BertPreprocessorCalculator looks up
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 # metadata_schema.fbs enums
 _TENSOR_AXIS_LABELS = 2
@@ -101,20 +102,6 @@ def text_classifier_metadata(*, name: str, description: str, version: str, seq_l
     return bytes(w.b.Output())
 
 
-def associated_zip(prefix: bytes, files: dict[str, bytes]) -> bytes:
-    """`prefix` + a stored zip of `files` whose offsets count from the start of the whole file, as the TFLite
-    metadata populator writes it (readers that take offsets relative to the zip also cope). Fixed timestamps and
-    entry order: the same inputs give the same bytes."""
-    buf = io.BytesIO(prefix)
-    buf.seek(0, io.SEEK_END)
-    with zipfile.ZipFile(buf, "a", compression=zipfile.ZIP_STORED) as z:
-        for name, data in files.items():
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            z.writestr(info, data)
-    return buf.getvalue()
-
-
 def embed(flatbuffer: bytes, metadata: bytes, files: dict[str, bytes]) -> bytes:
     """The .tflite with `metadata` as its TFLITE_METADATA buffer (replacing one already there) and `files` zipped
     after the flatbuffer."""
@@ -130,7 +117,7 @@ def embed(flatbuffer: bytes, metadata: bytes, files: dict[str, bytes]) -> bytes:
     entry.name, entry.buffer = METADATA_NAME, len(model.buffers) - 1
     model.metadata = entries + [entry]
     packed = bytes(flatbuffer_utils.convert_object_to_bytearray(model))
-    return associated_zip(packed, files)
+    return append_zip(packed, files)
 
 
 def _s(v) -> str:

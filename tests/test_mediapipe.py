@@ -110,7 +110,7 @@ def test_tflite_without_metadata_one_clear_line(mp_python, trained_tflite, tmp_p
     from ai_edge_litert.tools import flatbuffer_utils
 
     from converters.runtime import TfliteRunner
-    from converters.tflite_metadata import associated_zip
+    from converters.bundle import append_zip
 
     data = (trained_tflite / "model_fp32.tflite").read_bytes()
     model = flatbuffer_utils.read_model_from_bytearray(bytearray(data))
@@ -121,7 +121,7 @@ def test_tflite_without_metadata_one_clear_line(mp_python, trained_tflite, tmp_p
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         files = {n: z.read(n) for n in z.namelist()}
     bare = tmp_path / "bare.tflite"
-    bare.write_bytes(associated_zip(bytes(flatbuffer_utils.convert_object_to_bytearray(model)), files))
+    bare.write_bytes(append_zip(bytes(flatbuffer_utils.convert_object_to_bytearray(model)), files))
     assert read_metadata(bare.read_bytes()) is None
     with pytest.raises(InputError, match="no TFLite Model Metadata") as e:
         require_metadata(bare.read_bytes(), str(bare))
