@@ -130,7 +130,7 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
     entry = {
         "file": path.name, "format": FORMAT, "precision": precision, "bytes": path.stat().st_size,
         "sha256": sha256_file(path), "flatbuffer_bytes": len(flat),
-        "signatures": {SIGNATURE: {"seq_len": L}},
+        "signatures": {SIGNATURE: {"seq_len": L}}, "seq_lens": [L],  # overrides the manifest's list for this file
         "inputs": [{"name": n, "dtype": "int32", "shape": [1, L]} for n in INPUT_NAMES],
         "outputs": [{"name": n, "dtype": "float32", "shape": [1, len(job.labels)]} for n, _ in OUTPUTS],
         "associated_files": [SPIECE, LABELS_TXT, TOKENIZER_JSON],

@@ -70,7 +70,7 @@ def test_single_subgraph_parity_and_run(tfl_dir, tiny_ckpt):
     m = json.loads((tfl_dir / "manifest.json").read_text())
     files = {a["file"]: a for a in m["artifacts"]}
     fp32 = files["model_fp32.tflite"]
-    assert set(fp32["signatures"]) == {"serving_default"} and "[16]" in fp32["note"]
+    assert set(fp32["signatures"]) == {"serving_default"} and "[16]" in fp32["note"] and fp32["seq_lens"] == [32]
     assert files["model_int8.tflite"]["bytes"] < fp32["bytes"]
     assert fp32["parity"]["serving_default"]["vs_fp32"]["max_abs_diff"] <= 1e-4
     r = TfliteRunner(tfl_dir / "model_fp32.tflite")
