@@ -3,7 +3,7 @@ own numpy/protobuf) against `albert-edge predict` of the same file.
 
     python = mediapipe_python(cache_dir)                  # creates <cache_dir>/venv once, reuses it after
     report = compare(python, "out/model_int8.tflite", texts)
-    # {"lines", "top1_agreement", "max_abs_dprob", "tokenizer_agreement", "on_same_ids": {...}, "mismatches": [...]}
+    # {"lines", "top1_agreement", "max_abs_dprob", "tokenizer_agreement", "on_same_ids": {...}, "largest_differences": [...]}
 
 `tokenizer_agreement`: the share of texts on which a plain SentencePiece runtime fed the ASCII-lowercased text (what
 MediaPipe's BertPreprocessor does) with the bundled spiece.model gives our (HF-exact) ids; `on_same_ids` restricts
@@ -82,20 +82,6 @@ def predict_probs(model: Path, texts: list[str]) -> np.ndarray:
     return np.array([row["probs"] for row in rows], dtype=np.float64)
 
 
-def _same_ids(runner, texts: list[str]) -> np.ndarray:
-    import sentencepiece as spm
-
-    sp = spm.SentencePieceProcessor(model_proto=runner.tokenizer_bytes)
-    ids = runner.tokenizer.special_ids
-    L = runner.seq_lens[-1]
-    out = []
-    for t in texts:
-        lowered = "".join(c.lower() if c < "\x80" else c for c in t)  # absl::AsciiStrToLower, as MediaPipe does
-        plain = ([ids["cls"]] + sp.encode(lowered)[:L - 2] + [ids["sep"]])
-        out.append(plain == runner.tokenizer.encode(t, max_length=L).ids)
-    return np.array(out, dtype=bool)
-
-
 def _stats(a: np.ndarray, b: np.ndarray) -> dict:
     if not len(a):
         return {"lines": 0}
@@ -106,6 +92,7 @@ def _stats(a: np.ndarray, b: np.ndarray) -> dict:
 
 def compare(python: Path, model: str | os.PathLike, texts: list[str]) -> dict:
     from .runtime import TfliteRunner
+    from .tflite import mediapipe_ids_agree
     from .tflite_metadata import require_metadata
 
     model = Path(model)
@@ -113,7 +100,7 @@ def compare(python: Path, model: str | os.PathLike, texts: list[str]) -> dict:
     require_metadata(model.read_bytes(), str(model))
     ours = predict_probs(model, texts)
     theirs = mediapipe_probs(python, model, texts, runner.labels)
-    same = _same_ids(runner, texts)
+    same = np.array(mediapipe_ids_agree(runner.tokenizer_bytes, runner.tokenizer, texts, runner.seq_lens[-1]))
     worst = np.argsort(-np.abs(ours - theirs).max(1))[:5]
     return {**_stats(ours, theirs), "tokenizer_agreement": float(same.mean()),
             "on_same_ids": _stats(ours[same], theirs[same]),

@@ -91,6 +91,20 @@ def _check_io(flatbuffer: bytes) -> None:
                               f"needs inputs {list(INPUT_NAMES)} and outputs {[n for n, _ in OUTPUTS]}")
 
 
+def mediapipe_ids_agree(spiece: bytes, tokenizer, texts: list[str], seq_len: int) -> list[bool]:
+    """Per text: does MediaPipe's BERT preprocessing (ASCII lowercasing, then plain SentencePiece with `spiece`,
+    `[CLS] pieces[:L-2] [SEP]`) give `tokenizer`'s (HF-exact) ids?"""
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_proto=spiece)
+    cls, sep = tokenizer.special_ids["cls"], tokenizer.special_ids["sep"]
+    out = []
+    for t in texts:
+        lowered = "".join(c.lower() if c < "\x80" else c for c in t)  # absl::AsciiStrToLower
+        out.append([cls] + sp.encode(lowered)[:seq_len - 2] + [sep] == tokenizer.encode(t, max_length=seq_len).ids)
+    return out
+
+
 def package(job: ConversionJob, flatbuffer: bytes, precision: str) -> bytes:
     """Metadata + associated files around a converted flatbuffer."""
     from albert_edge import __version__
@@ -140,6 +154,10 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
         "parity": parity,
         "delegation": {"backend": "XNNPACK (ai_edge_litert default delegate at load time)"},
     }
+    same = mediapipe_ids_agree(runner.tokenizer_bytes, job.tokenizer, job.parity_texts, L)
+    entry["mediapipe_tokenizer"] = {  # measured, not assumed: MediaPipe tokenizes with the bundled model alone
+        "agreement_with_hf_ids": sum(same) / len(same), "texts": len(same),
+        "how": "ASCII-lowercased text through the bundled spiece.model, as MediaPipe's BertPreprocessor does"}
     if len(job.seq_lens) > 1:
         entry["note"] = (f"one subgraph at length {L} (MediaPipe and TFLite Task load single-subgraph models only); "
                          f"lengths {job.seq_lens[:-1]} are not in the .tflite")

@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("litert_torch")
 pytest.importorskip("ai_edge_litert")
 
+from albert_edge.verify import PARITY_SENTENCES  # noqa: E402
 from converters import convert_checkpoint  # noqa: E402
 from converters.bundle import sha256_file  # noqa: E402
 from converters.runtime import TfliteRunner, load_artifact_predictor  # noqa: E402
@@ -72,6 +73,8 @@ def test_single_subgraph_parity_and_run(tfl_dir, tiny_ckpt):
     fp32 = files["model_fp32.tflite"]
     assert set(fp32["signatures"]) == {"serving_default"} and "[16]" in fp32["note"] and fp32["seq_lens"] == [32]
     assert files["model_int8.tflite"]["bytes"] < fp32["bytes"]
+    agree = fp32["mediapipe_tokenizer"]
+    assert agree["texts"] == len(PARITY_SENTENCES) and 0.0 <= agree["agreement_with_hf_ids"] <= 1.0
     assert fp32["parity"]["serving_default"]["vs_fp32"]["max_abs_diff"] <= 1e-4
     r = TfliteRunner(tfl_dir / "model_fp32.tflite")
     assert r.metadata is not None and r.seq_lens == [32]
