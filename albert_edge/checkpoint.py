@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .errors import CheckpointError
+from .errors import CheckpointError, first_line
 from .files import staged_folder
 from .model import TASK_MODELS, AlbertConfig, AlbertForSequenceClassification
 
@@ -79,7 +79,7 @@ def read_state_dict(folder: Path) -> dict[str, torch.Tensor]:
         try:
             sd = torch.load(str(binf), map_location="cpu", weights_only=True)
         except Exception as e:  # weights_only refuses pickled code; torch raises UnpicklingError/RuntimeError
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            first = first_line(e)
             raise CheckpointError(f"{binf}: refused — not a plain tensor state dict ({first}); nothing in it was executed. "
                                   "Convert it to model.safetensors with a trusted tool") from None
         if not isinstance(sd, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items()):

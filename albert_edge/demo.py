@@ -25,7 +25,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import InputError, MissingExtraError
+from .errors import InputError, MissingExtraError, first_line
 
 SIZES = {
     # teacher_train: tweets the teacher is fine-tuned on; transfer: tweets the student learns from (teacher logits +
@@ -429,7 +429,7 @@ def convert_all(fp32_dir: Path, int8_dir: Path, bundle: Path, *, max_length: int
             manifest = convert_checkpoint(src, target, formats=formats, precisions=precs, seq_lens=(max_length,),
                                           overwrite=True, log=lambda m: log("   " + m))
         except Exception as e:  # noqa: BLE001 — a failing backend must not sink the report
-            first = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
+            first = first_line(e)
             what = "+".join(formats) + "/" + "+".join(precs)
             errors[what] = f"{type(e).__name__}: {first}"
             log(f"   [yellow]convert {what} failed: {type(e).__name__}: {first}[/]")
@@ -438,9 +438,9 @@ def convert_all(fp32_dir: Path, int8_dir: Path, bundle: Path, *, max_length: int
             elif len(precs) > 1:
                 attempts += [(formats, (p,), bundle.parent / f"bundle_{formats[0]}_{p}") for p in precs]
             continue
-        for a in manifest.get("artifacts", []):
-            arts.append({"format": a.get("format"), "precision": a.get("precision"), "bytes": a.get("bytes"),
-                         "path": str(target / a.get("file", "")), "convert_seconds": a.get("convert_seconds")})
+        for a in manifest.artifacts:
+            arts.append({"format": a.backend, "precision": a.precision, "bytes": a.bytes,
+                         "path": str(target / a.file), "convert_seconds": a.convert_seconds})
         log(f"   converted {'+'.join(formats)}/{'+'.join(precs)} into {target} in {time.time() - t0:.0f} s")
     return {"source": str(src), "seq_len": max_length, "artifacts": arts, "errors": errors}
 

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from albert_edge.errors import first_line
+
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +109,7 @@ def convert(student: Path, work: Path, fmt: str, precision: str, log, reuse: boo
         return out / f"model_{precision}.{ext}", "albert-edge convert"
     m = converters.convert_checkpoint(student, out, formats=[fmt], precisions=[precision], seq_lens=[SEQ],
                                       overwrite=True, log=log)
-    return out / m["artifacts"][0]["file"], "albert-edge convert"
+    return out / m.artifacts[0].file, "albert-edge convert"
 
 
 def main() -> None:
@@ -152,7 +154,7 @@ def main() -> None:
             try:
                 path, how = convert(student, work, fmt, prec, log, reuse=a.reuse)
             except Exception as e:  # noqa: BLE001 - a missing backend must not sink the other rows
-                log(f"  {ext} {prec}: FAILED ({type(e).__name__}: {str(e).splitlines()[0][:200]})")
+                log(f"  {ext} {prec}: FAILED ({type(e).__name__}: {first_line(e, 200)})")
                 continue
             made[f"{ext} {prec}"] = (path, how)
     for name, (path, how) in made.items():

@@ -11,15 +11,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from albert_edge.errors import ConversionError
+from albert_edge.backends import Backend, get_backend
+from albert_edge.errors import ConversionError, first_line
+from albert_edge.files import sha256_file
+from albert_edge.manifest import ArtifactEntry, TensorSpec
+from albert_edge.runtime.tflite import TfliteRunner
 from albert_edge.verify import check_parity, torch_runner
 
-from .bundle import append_zip, sha256_file
+from .bundle import append_bundle
 from .job import ConversionJob, quiet_toolchain
-from .runtime import TfliteRunner, missing_extra
 
-FORMAT = "tflite"
-SUFFIX = ".tflite"
+SPEC = get_backend(Backend.TFLITE)
 
 
 class _Signature(nn.Module):
@@ -41,7 +43,7 @@ def _float_flatbuffer(job: ConversionJob) -> bytes:
     try:
         import litert_torch
     except ImportError as e:
-        raise missing_extra("tflite", "converting to .tflite", e) from None
+        raise SPEC.missing("converting to .tflite", e) from None
     module = _Signature(job.model).eval()
     conv = None
     for L, name in signature_names(job.seq_lens).items():
@@ -54,23 +56,23 @@ def _float_flatbuffer(job: ConversionJob) -> bytes:
             edge.export(str(Path(tmp) / "m.tflite"))
             return (Path(tmp) / "m.tflite").read_bytes()
     except Exception as e:  # litert-torch surfaces lowering problems as assorted exception types
-        raise ConversionError(f"TFLite conversion failed: {str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__}") from e
+        raise ConversionError(f"TFLite conversion failed: {first_line(e)}") from e
 
 
 def _quantize(flatbuffer: bytes) -> bytes:
     try:
         from ai_edge_quantizer import quantizer, recipe
     except ImportError as e:
-        raise missing_extra("tflite", "int8 .tflite", e) from None
+        raise SPEC.missing("int8 .tflite", e) from None
     try:
         with quiet_toolchain():
             result = quantizer.Quantizer(bytearray(flatbuffer), recipe.dynamic_wi8_afp32()).quantize()
     except Exception as e:
-        raise ConversionError(f"ai-edge-quantizer failed: {str(e).strip().splitlines()[0][:300]}") from e
+        raise ConversionError(f"ai-edge-quantizer failed: {first_line(e)}") from e
     return bytes(result.quantized_model)
 
 
-def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
+def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> ArtifactEntry:
     """Write model_<precision>.tflite into out_dir, verify it in ai_edge_litert; return its manifest entry."""
     if "tflite_fp32" not in job.cache:
         with quiet_toolchain():
@@ -78,8 +80,8 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
     flat = job.cache["tflite_fp32"]
     if precision == "int8":
         flat = _quantize(flat)
-    path = Path(out_dir) / f"model_{precision}{SUFFIX}"
-    path.write_bytes(append_zip(flat, job.bundle().files()))
+    path = Path(out_dir) / f"model_{precision}{SPEC.suffix}"
+    path.write_bytes(append_bundle(flat, job.bundle()))
 
     runner = TfliteRunner(path)
     names = signature_names(job.seq_lens)
@@ -92,15 +94,11 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
         if precision == "int8":  # PT2E is not what LiteRT runs: reported, not gated
             parity[names[L]]["vs_pt2e_int8"] = job.pt2e_comparison(L, inputs, runner.run)
     L = job.max_len
-    return {
-        "file": path.name, "format": FORMAT, "precision": precision, "bytes": path.stat().st_size,
-        "sha256": sha256_file(path), "flatbuffer_bytes": len(flat),
-        "signatures": {names[x]: {"seq_len": x} for x in job.seq_lens},
-        "inputs": [{"name": "input_ids", "dtype": "int32", "shape": [1, L]},
-                   {"name": "attention_mask", "dtype": "int32", "shape": [1, L]}],
-        "outputs": [{"name": "logits", "dtype": "float32", "shape": [1, len(job.labels)]}],
-        "associated_files": ["spiece.model", "tokenizer.json"],
-        "quantization": {"method": "ai-edge-quantizer dynamic_wi8_afp32"} if precision == "int8" else None,
-        "parity": parity,
-        "delegation": {"backend": "XNNPACK (ai_edge_litert default delegate at load time)"},
-    }
+    return ArtifactEntry(
+        file=path.name, backend=SPEC.name.value, precision=precision, bytes=path.stat().st_size,
+        sha256=sha256_file(path), entry_points={names[x]: x for x in job.seq_lens},
+        inputs=[TensorSpec("input_ids", "int32", [1, L]), TensorSpec("attention_mask", "int32", [1, L])],
+        outputs=[TensorSpec(**job.output_spec(L))], parity=parity,
+        quantization={"method": "ai-edge-quantizer dynamic_wi8_afp32"} if precision == "int8" else None,
+        delegation={"backend": "XNNPACK (ai_edge_litert default delegate at load time)"},
+        details={"flatbuffer_bytes": len(flat), "associated_files": sorted(job.bundle().all_files())})

@@ -11,8 +11,9 @@ pytest.importorskip("litert_torch")
 pytest.importorskip("ai_edge_litert")
 
 from converters import convert_checkpoint  # noqa: E402
-from converters.bundle import sha256_file  # noqa: E402
-from converters.runtime import TfliteRunner, load_artifact_predictor  # noqa: E402
+from albert_edge.files import sha256_file  # noqa: E402
+from albert_edge.predict import load as load_artifact_predictor  # noqa: E402
+from albert_edge.runtime.tflite import TfliteRunner  # noqa: E402
 
 LENS = [16, 32]
 
@@ -29,7 +30,7 @@ def test_tokenizer_zip_inside(tfl_dir, spiece_dir):
         data = (tfl_dir / f"model_{prec}.tflite").read_bytes()
         assert data[4:8] == b"TFL3"
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            assert z.namelist() == ["spiece.model", "tokenizer.json"]
+            assert z.namelist() == ["spiece.model", "tokenizer.json", "checksums.json"]
             assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
             assert z.read("spiece.model") == (spiece_dir / "spiece.model").read_bytes()
             conf = json.loads(z.read("tokenizer.json"))
@@ -43,7 +44,7 @@ def test_signatures_parity_and_run(tfl_dir, tiny_ckpt):
 
     m = json.loads((tfl_dir / "manifest.json").read_text())
     files = {a["file"]: a for a in m["artifacts"]}
-    assert set(files["model_fp32.tflite"]["signatures"]) == {"serving_default", "serving_16"}
+    assert files["model_fp32.tflite"]["entry_points"] == {"serving_default": 32, "serving_16": 16}
     assert files["model_int8.tflite"]["bytes"] < files["model_fp32.tflite"]["bytes"]
     assert files["model_fp32.tflite"]["parity"]["serving_default"]["vs_fp32"]["max_abs_diff"] <= 1e-4
     r = TfliteRunner(tfl_dir / "model_fp32.tflite")
@@ -57,7 +58,7 @@ def test_signatures_parity_and_run(tfl_dir, tiny_ckpt):
             ref = model(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
         assert np.abs(r.run(ids, mask) - ref).max() <= 1e-4
     preds = load_artifact_predictor(tfl_dir / "model_int8.tflite", max_length=16).predict(["ok", "bad"])
-    assert [p.label in r.labels for p in preds] == [True, True]
+    assert [p["label"] in r.labels for p in preds] == [True, True]
 
 
 def test_reconversion_is_byte_identical(tiny_ckpt, tmp_path, tfl_dir):
