@@ -79,7 +79,7 @@ def detect_kind(folder: str | os.PathLike) -> str:
         raise TokenizerError(f"{folder}: {TOKENIZER_CONFIG} says {said[0]} but {TOKENIZER_JSON} says {said[1]}")
     if not has:
         want = KINDS[said[0]][1] if said else f"{SPIECE} (SentencePiece) or {VOCAB} (WordPiece)"
-        raise TokenizerError(f"{folder}: no tokenizer file; copy this checkpoint's {want} beside config.json")
+        raise TokenizerError(f"{folder}: {want} missing; copy this checkpoint's tokenizer beside config.json")
     (kind,) = has
     if said and said[0] != kind:
         raise TokenizerError(f"{folder}: the tokenizer files say {said[0]} but the folder has {KINDS[kind][1]} "
