@@ -27,7 +27,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.albertedge.core.AlbertTokenizer;
+import org.albertedge.core.Encoding;
+import org.albertedge.core.Tokenizer;
 import org.albertedge.core.Classification;
 
 /**
@@ -44,7 +45,7 @@ public class MainActivity extends Activity {
     private final List<File> models = new ArrayList<>();
     private ArrayAdapter<String> adapter;
     private Backend backend;
-    private AlbertTokenizer tokenizer;
+    private Tokenizer tokenizer;
     private File loaded;
 
     private RadioGroup backendGroup;
@@ -134,7 +135,7 @@ public class MainActivity extends Activity {
                 long t0 = System.nanoTime();
                 Backend b = file.getName().endsWith(".tflite") ? new LiteRtBackend(file, 4)
                         : new ExecuTorchBackend(file.getAbsolutePath());
-                AlbertTokenizer tok = b.tokenizerBundle().tokenizer();
+                Tokenizer tok = b.tokenizerBundle().tokenizer();
                 double ms = (System.nanoTime() - t0) / 1e6;
                 backend = b;
                 tokenizer = tok;
@@ -152,7 +153,7 @@ public class MainActivity extends Activity {
         result.setText("…");
         worker.execute(() -> {
             Backend b = backend;
-            AlbertTokenizer tok = tokenizer;
+            Tokenizer tok = tokenizer;
             if (b == null || tok == null) {
                 main.post(() -> result.setText("load a model first"));
                 return;
@@ -163,7 +164,7 @@ public class MainActivity extends Activity {
                 int needed = tok.encode(input, 0, false).ids.length;
                 int len = lengths[lengths.length - 1];
                 for (int l : lengths) if (l >= needed) { len = l; break; } // shortest bucket that fits
-                AlbertTokenizer.Encoding enc = tok.encode(input, len, true);
+                Encoding enc = tok.encode(input, len, true);
                 double tokMs = (System.nanoTime() - t0) / 1e6;
                 long t1 = System.nanoTime();
                 float[] logits = b.run(enc.ids, enc.attentionMask);
