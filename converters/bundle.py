@@ -19,7 +19,7 @@ from albert_edge.backends import BACKENDS
 from albert_edge.errors import InputError
 from albert_edge.files import sha256_bytes, staged_folder
 from albert_edge.manifest import TokenizerEntry
-from albert_edge.runtime.bundle import CHECKSUMS_JSON, SPIECE, TOKENIZER_JSON
+from albert_edge.runtime.bundle import CHECKSUMS_JSON, TOKENIZER_JSON
 
 INPUT_NAMES = ["input_ids", "attention_mask"]
 OUTPUT_NAME = "logits"
@@ -45,7 +45,7 @@ class TokenizerBundle:
 
     @classmethod
     def from_tokenizer(cls, tok, *, labels: list[str], seq_lens: list[int], task: str) -> "TokenizerBundle":
-        return cls(kind="sentencepiece", files={SPIECE: bytes(tok.model_proto)}, settings=dict(tok.settings),
+        return cls(kind=tok.kind, files=dict(tok.files()), settings=dict(tok.settings),
                    special_ids=dict(tok.special_ids), labels=list(labels), seq_lens=sorted(seq_lens), task=task)
 
     def config(self) -> dict:

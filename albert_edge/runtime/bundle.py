@@ -12,10 +12,11 @@ import zipfile
 from albert_edge.errors import CorruptArtifactError, TokenizerError
 from albert_edge.files import sha256_bytes
 
-SPIECE = "spiece.model"
 TOKENIZER_JSON = "tokenizer.json"
 CHECKSUMS_JSON = "checksums.json"  # inside a .tflite's zip: sha256 of the flatbuffer body and of each entry
-REQUIRED = ("labels", "seq_lens", "special_ids", "task", "files")
+REQUIRED = ("kind", "labels", "seq_lens", "special_ids", "task", "files")
+# bundle-level keys of tokenizer.json; every other key is a tokenizer setting (tok.settings)
+BUNDLE_KEYS = {"files", "special_ids", "labels", "seq_lens", "task", "inputs", "output"}
 
 
 def parse_bundle_config(data: bytes, where: str) -> dict:
@@ -43,13 +44,13 @@ def check_files(files: dict[str, bytes], conf: dict, where: str) -> None:
 
 def tokenizer_from_bundle(files: dict[str, bytes], conf: dict, where: str):
     """The tokenizer an artifact carries, exactly as it was converted (after its checksums passed)."""
-    from albert_edge.tokenizer import AlbertTokenizer
+    from albert_edge.tokenizer import tokenizer_from_files
 
     check_files(files, conf, where)
-    opts = {k: bool(conf[k]) for k in ("do_lower_case", "keep_accents", "split_digit_comma") if k in conf}
+    settings = {k: v for k, v in conf.items() if k not in BUNDLE_KEYS}
     try:
-        return AlbertTokenizer(files[SPIECE], **opts)
-    except (TokenizerError, KeyError) as e:
+        return tokenizer_from_files(conf["kind"], files, settings)
+    except TokenizerError as e:
         raise CorruptArtifactError(f"corrupt artifact: {where}: bundled tokenizer unusable ({e})") from None
 
 

@@ -12,7 +12,7 @@ from albert_edge.errors import CorruptArtifactError, first_line
 from albert_edge.files import sha256_bytes
 
 from .base import Runner
-from .bundle import SPIECE
+from .bundle import parse_bundle_config
 
 CONSTANTS = ("tokenizer_model", "tokenizer_config", "bundle_sha256")
 
@@ -42,7 +42,8 @@ class PteRunner(Runner):
         model, conf, digest = (self._const(c) for c in CONSTANTS)
         if sha256_bytes(conf) != digest.decode("ascii", "replace"):
             raise CorruptArtifactError(f"corrupt artifact: {path}: the bundled tokenizer config fails its sha256 check")
-        super().__init__(path, {SPIECE: model}, conf)
+        (name,) = parse_bundle_config(conf, str(path))["files"] or ("?",)  # a .pte carries one tokenizer file
+        super().__init__(path, {name: model}, conf)
 
     def _method(self, name: str):
         if name not in self._methods:
