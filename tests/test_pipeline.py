@@ -38,48 +38,45 @@ def write_data(path, n=600):
     return path
 
 
-def test_demo_smoke_and_rerun(tmp_path, tiny_bert):
+def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
+    """The whole recipe on synthetic latin-1 data (encoding detected), a rerun from caches, config.json reproduces."""
     pytest.importorskip("sklearn")
     pytest.importorskip("executorch")
-    from albert_edge.demo import DemoOptions, run_demo
+    from albert_edge.pipeline import RunConfig, run
 
     data = write_data(tmp_path / "tweets.csv")
-    opts = DemoOptions(out=tmp_path / "demo", mode="smoke", data=data, backbone=tiny_bert / "backbone",
-                       max_drop=1.0, convert=True, progress=False,
-                       overrides={"teacher_epochs": 2, "student_epochs": 3})
+    cfg = RunConfig(out=str(tmp_path / "run"), mode="smoke", data=str(data), label_column="sentiment",
+                    backbone=str(tiny_bert / "backbone"), max_drop=1.0, progress=False,
+                    overrides={"teacher_epochs": 2, "student_epochs": 3})
     logs = []
-    r = run_demo(opts, log=logs.append)
-    out = tmp_path / "demo"
+    r = run(cfg, log=logs.append)
+    out = tmp_path / "run"
     for name in ("baseline_tfidf", "teacher", "student_fp32", "student_int8"):
         assert 0.0 <= r[name]["accuracy"] <= 1.0 and r[name]["params"] > 0 and r[name]["bytes"] > 0, name
-        assert "macro_f1" in r[name] and (out / f"confusion_{name}.png").is_file()
+        assert r[name]["latency_ms"] > 0 and "macro_f1" in r[name] and (out / f"confusion_{name}.png").is_file()
     assert r["baseline_tfidf"]["accuracy"] > 0.9  # the synthetic task is easy
+    assert r["data"]["encoding"] in ("cp1252", "latin-1")  # the file is latin-1 (é as one byte), not UTF-8
     saved = json.loads((out / "report.json").read_text())
     assert set(saved["timings_s"]) >= {"data", "teacher_finetune", "student_distill", "student_int8", "total"}
-    assert (out / "report.md").read_text().startswith("# albert-edge demo")
+    assert (out / "report.md").read_text().startswith("# albert-edge run")
     rows = [json.loads(x) for x in (out / "test.jsonl").read_text().splitlines()]
     assert rows and set(rows[0]) == {"text", "label"} and {x["label"] for x in rows} <= set(saved["data"]["labels"])
     assert (out / "data" / "splits.json").is_file() and (out / "student-int8" / "quantization.json").is_file()
-    assert "goals" in saved and "student_params_le_6M" in saved["goals"]
-
+    g = saved["goals"]
+    assert g["student_int8_ge_0.98_teacher"]["met"] == (r["student_int8"]["accuracy"] >= 0.98 * r["teacher"]["accuracy"])
+    assert g["teacher_ge_tfidf_plus_0.02"]["margin"] == pytest.approx(
+        r["teacher"]["accuracy"] - r["baseline_tfidf"]["accuracy"] - 0.02, abs=1e-4)
     if r["bundle"].get("artifacts"):
-        assert (out / "bundle" / "manifest.json").is_file()
+        assert (out / "bundle" / "manifest.json").is_file() and (out / "tradeoff.png").is_file()
         assert {(a["format"], a["precision"]) for a in r["bundle"]["artifacts"]} == {
             (f, p) for f in ("executorch", "tflite", "onnx") for p in ("fp32", "int8")}
-        assert "int8_pte_le_6MB" in saved["goals"] and saved["goals"]["int8_pte_le_6MB"]["met"]
+        assert {a["name"] for a in saved["artifacts_eval"]} == {f"{f}_{p}" for f in ("executorch", "tflite", "onnx")
+                                                               for p in ("fp32", "int8")}
+        assert g["int8_pte_le_6MB"]["met"]
 
-    r2 = run_demo(opts, log=logs.append)  # rerun: teacher, tokenizer, student and artifacts come from the cache
+    r2 = run(RunConfig.load(out / "config.json"), log=logs.append)  # the config file reproduces the run, from cache
     assert r2["stages"]["teacher_finetune"]["cached"] and r2["stages"]["student_distill"]["cached"]
     assert r2["stages"]["convert"]["cached"] or not r["bundle"].get("artifacts")
     assert r2["teacher"]["accuracy"] == r["teacher"]["accuracy"]
-    assert r2["student_fp32"]["accuracy"] == r["student_fp32"]["accuracy"]
-
-
-def test_demo_bad_data_is_one_line(tmp_path):
-    from albert_edge.demo import DemoOptions, run_demo
-    from albert_edge.errors import DataError
-
-    p = tmp_path / "d.csv"
-    p.write_text("label,text\npos,a\nneg,b\n")
-    with pytest.raises(DataError, match="no column 'sentiment'; available columns: label, text"):
-        run_demo(DemoOptions(out=tmp_path / "o", mode="smoke", data=p, progress=False), log=lambda m: None)
+    assert r2["student_int8"]["accuracy"] == r["student_int8"]["accuracy"]
+    assert r2["plan"]["max_length"] == r["plan"]["max_length"]
