@@ -1,4 +1,4 @@
-"""demo.py: the whole pipeline on a tiny synthetic data set with a tiny random BERT teacher (`--smoke`), and a rerun
+"""pipeline.py: the whole `run` on a tiny synthetic data set with a tiny random BERT teacher (smoke mode), a rerun
 that reuses the caches."""
 
 import json
@@ -80,3 +80,81 @@ def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
     assert r2["teacher"]["accuracy"] == r["teacher"]["accuracy"]
     assert r2["student_int8"]["accuracy"] == r["student_int8"]["accuracy"]
     assert r2["plan"]["max_length"] == r["plan"]["max_length"]
+
+
+@pytest.fixture(scope="module")
+def classifier_teacher(tiny_bert):
+    """A random BERT sequence classifier whose labels are 'bad'/'good' (the data has negative/neutral/positive)."""
+    import shutil
+
+    from transformers import BertConfig, BertForSequenceClassification
+
+    folder = tiny_bert / "clf"
+    BertForSequenceClassification(BertConfig(vocab_size=40, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                             intermediate_size=64, id2label={0: "bad", 1: "good"},
+                                             label2id={"bad": 0, "good": 1})).save_pretrained(folder)
+    for f in (tiny_bert / "backbone").iterdir():
+        if "token" in f.name or f.name == "vocab.txt":
+            shutil.copy(f, folder / f.name)
+    return folder
+
+
+def _cfg(tmp_path, data, **kw):
+    from albert_edge.pipeline import RunConfig
+
+    return RunConfig(out=str(tmp_path / "o"), data=str(data), mode="smoke", progress=False, **kw)
+
+
+@pytest.mark.parametrize("case", ["missing_column", "one_class", "teacher_labels", "teacher_not_classifier",
+                                  "unlabeled_empty", "unlabeled_not_utf8"])
+def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classifier_teacher, case):
+    from albert_edge.errors import AlbertEdgeError
+    from albert_edge.pipeline import run
+
+    data = write_data(tmp_path / "d.csv", n=60)
+    kw, match = {"label_column": "sentiment"}, ""
+    if case == "missing_column":
+        kw, match = {"label_column": "stars"}, "no column 'stars'; available columns: sentiment, confidence, text"
+    elif case == "one_class":
+        data.write_text("text,sentiment\n" + "".join(f"t{i},pos\n" for i in range(20)))
+        match = "only one class ('pos')"
+    elif case == "teacher_labels":
+        kw["teacher"], match = str(classifier_teacher), "the teacher's labels ['bad', 'good'] differ from the data's " \
+                                                        "['negative', 'neutral', 'positive']"
+    elif case == "teacher_not_classifier":
+        kw["teacher"], match = str(tiny_bert / "backbone"), "a BertModel, not a sequence classifier"
+    else:
+        u = tmp_path / "u.txt"
+        u.write_bytes(b"\n \n" if case == "unlabeled_empty" else b"fine\ncaf\xe9\n")
+        kw["unlabeled"], match = str(u), ("is empty" if case == "unlabeled_empty" else "u.txt:2: unlabeled text is "
+                                                                                       "not UTF-8")
+    with pytest.raises(AlbertEdgeError) as e:
+        run(_cfg(tmp_path, data, **kw), log=lambda m: None)
+    assert match in str(e.value) and "\n" not in str(e.value)
+    assert not (tmp_path / "o").exists()
+
+
+def test_budget_too_small_says_what_fits_and_keeps_caches(tmp_path, tiny_bert):
+    from albert_edge.pipeline import run
+    from albert_edge.plan import BudgetTooSmall
+
+    data = write_data(tmp_path / "d.csv", n=300)
+    cfg = _cfg(tmp_path, data, label_column="sentiment", backbone=str(tiny_bert / "backbone"), budget_minutes=0.05)
+    cfg.mode = "default"
+    cfg.overrides = {"vocab": 600, "dev_select": 30, "test": 30}
+    with pytest.raises(BudgetTooSmall, match=r"pass --budget-minutes \d+ or more"):
+        run(cfg, log=lambda m: None)
+    spiece = tmp_path / "o" / "cache" / "spiece"
+    assert (spiece / "spiece.model").is_file() and (spiece / ".albert_edge_stage.json").is_file()
+
+
+def test_cli_run_error_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    data = write_data(tmp_path / "d.csv", n=30)
+    r = subprocess.run([sys.executable, "-c", "from albert_edge.cli import run; run()", "run", "--data", str(data),
+                        "--out", str(tmp_path / "o"), "--smoke"], capture_output=True, text=True, timeout=300)
+    lines = [x for x in r.stderr.splitlines() if x.strip() and "warning" not in x.lower() and "Failed to load" not in x]
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert len(lines) == 1 and "no column 'label'; available columns: sentiment, confidence, text" in lines[0], r.stderr
