@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install test demo clean
+.PHONY: install test demo run clean
 
 $(VENV)/.installed: pyproject.toml
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -20,7 +20,11 @@ test: $(VENV)/.installed
 	bash scripts/test.sh
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/albert-edge demo --out runs/demo $(DEMO_ARGS)
+	$(VENV)/bin/albert-edge run --corpus tweets --out runs/demo $(DEMO_ARGS)
+
+# Your own data: make run RUN_ARGS="--data FILE --text-column text --label-column label --out runs/mine"
+run: $(VENV)/.installed
+	$(VENV)/bin/albert-edge run $(RUN_ARGS)
 
 clean:
 	rm -rf runs build android_demo/core/build

@@ -1,4 +1,5 @@
-"""Hugging Face ALBERT folders in and out: config.json, model.safetensors (or a plain pytorch_model.bin), spiece.model.
+"""Hugging Face ALBERT folders in and out: config.json, model.safetensors (or a plain pytorch_model.bin), and the
+tokenizer: spiece.model (SentencePiece) or vocab.txt (WordPiece, the Chinese ALBERT checkpoints).
 
 Strict by design: every key and every shape is checked and a mismatch names the key, the expected and the found
 shape. Weights are read with safetensors or `torch.load(weights_only=True)` — never a plain unpickle.
@@ -15,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .errors import CheckpointError
+from .errors import CheckpointError, first_line
 from .files import staged_folder
 from .model import TASK_MODELS, AlbertConfig, AlbertForSequenceClassification
 
@@ -24,6 +25,8 @@ SAFETENSORS = "model.safetensors"
 TORCH_BIN = "pytorch_model.bin"
 SPIECE = "spiece.model"
 TOKENIZER_CONFIG = "tokenizer_config.json"
+# A checkpoint's tokenizer: spiece.model (SentencePiece) or vocab.txt (WordPiece), with HF's config files.
+TOKENIZER_FILES = (SPIECE, "vocab.txt", TOKENIZER_CONFIG, "tokenizer.json")
 
 # Keys a checkpoint may legitimately omit: tied to another tensor, or buffers HF used to persist.
 TIED = {"predictions.decoder.weight": "albert.embeddings.word_embeddings.weight", "predictions.decoder.bias": "predictions.bias"}
@@ -79,7 +82,7 @@ def read_state_dict(folder: Path) -> dict[str, torch.Tensor]:
         try:
             sd = torch.load(str(binf), map_location="cpu", weights_only=True)
         except Exception as e:  # weights_only refuses pickled code; torch raises UnpicklingError/RuntimeError
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            first = first_line(e)
             raise CheckpointError(f"{binf}: refused — not a plain tensor state dict ({first}); nothing in it was executed. "
                                   "Convert it to model.safetensors with a trusted tool") from None
         if not isinstance(sd, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items()):
@@ -131,17 +134,23 @@ def load_checkpoint(folder: str | os.PathLike, *, task: str | None = None, requi
     model = TASK_MODELS[arch](cfg)
     load_state_strict(model, state, where=str(folder))
     model.eval()
-    spiece = folder / SPIECE
+    tokenizer_path = None
     if require_tokenizer:
-        if not spiece.is_file():
-            raise CheckpointError(f"{spiece}: spiece.model missing; copy the SentencePiece model of this checkpoint beside config.json")
-        from .tokenizer import load_tokenizer
+        from .errors import TokenizerError
+        from .tokenizer import KINDS, detect_kind, load_tokenizer
 
-        tok = load_tokenizer(folder)
+        try:  # which kind (SentencePiece or WordPiece) the checkpoint's own tokenizer files say
+            kind = detect_kind(folder)
+            tok = load_tokenizer(folder)
+        except TokenizerError as e:
+            raise CheckpointError(str(e)) from None
+        tokenizer_path = folder / KINDS[kind][1]
         if tok.vocab_size != cfg.vocab_size:
-            raise CheckpointError(f"{spiece}: tokenizer has {tok.vocab_size} pieces but config.json says vocab_size "
-                                  f"{cfg.vocab_size}; they must be the same model")
-    return Checkpoint(model=model, config=cfg, folder=folder, tokenizer_path=spiece if spiece.is_file() else None)
+            raise CheckpointError(f"{tokenizer_path}: tokenizer has {tok.vocab_size} entries but config.json says "
+                                  f"vocab_size {cfg.vocab_size}; they must be the same vocabulary")
+    else:
+        tokenizer_path = next((folder / n for n in TOKENIZER_FILES[:2] if (folder / n).is_file()), None)
+    return Checkpoint(model=model, config=cfg, folder=folder, tokenizer_path=tokenizer_path)
 
 
 def save_checkpoint(model: nn.Module, folder: str | os.PathLike, *, tokenizer_dir: str | os.PathLike | None = None,
@@ -159,7 +168,7 @@ def save_checkpoint(model: nn.Module, folder: str | os.PathLike, *, tokenizer_di
         state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items() if k not in TIED}
         save_file(state, str(tmp / SAFETENSORS), metadata={"format": "pt"})
         if tokenizer_dir is not None:
-            for name in (SPIECE, TOKENIZER_CONFIG):
+            for name in TOKENIZER_FILES:
                 if (Path(tokenizer_dir) / name).is_file():
                     shutil.copyfile(Path(tokenizer_dir) / name, tmp / name)
     return folder

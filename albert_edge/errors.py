@@ -2,6 +2,16 @@
 and exits non-zero; anything else is a bug and keeps its traceback."""
 
 
+def first_line(e: BaseException | str, limit: int = 300) -> str:
+    """The first non-empty line of an exception's message (the type name if it has none), cut to `limit` chars:
+    what a user-facing message quotes from a library error."""
+    text = str(e).strip()
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    if not line:
+        return type(e).__name__ if isinstance(e, BaseException) else ""
+    return line[:limit]
+
+
 class AlbertEdgeError(Exception):
     exit_code = 2
 
@@ -36,3 +46,7 @@ class MissingExtraError(AlbertEdgeError):
 
 class BenchError(AlbertEdgeError):
     """A benchmark that could not run: runner crash, unreachable device, corrupt artifact."""
+
+
+class CorruptArtifactError(InputError):
+    """An artifact whose bytes fail their own checksums or the manifest's, or that no runtime can parse."""

@@ -129,12 +129,11 @@ def predict_labels(model_path: str | os.PathLike, texts: list[str], *, max_lengt
         t = load_teacher(p, max_length=max_length)
         return [t.labels[i] for i in t.predict(texts, pairs=pairs)], t.labels
     if p.is_file():
-        from .predict import load_predictor
+        from .predict import load as load_predictor
 
         pred = load_predictor(p, max_length=max_length)
         res = pred.predict(texts)
-        labels = list(getattr(pred, "labels", None) or sorted({r.label for r in res}))
-        return [r.label for r in res], labels
+        return [r["label"] for r in res], list(pred.labels)
     raise InputError(f"{p}: not a model folder or artifact")
 
 

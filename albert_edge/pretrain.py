@@ -64,6 +64,7 @@ def pretrain(out: str | os.PathLike, texts: list[str], *, tokenizer_dir: str | o
     from .data import progress as bar
     from .model import AlbertForPreTraining
     from .tokenizer import load_tokenizer
+    from .training import adamw, warmup_linear
 
     texts = [t for t in texts if t.strip()]
     if len(texts) < batch_size:
@@ -77,8 +78,10 @@ def pretrain(out: str | os.PathLike, texts: list[str], *, tokenizer_dir: str | o
     gen = torch.Generator().manual_seed(seed)
     model = AlbertForPreTraining(model_config).train()
     special = set(tok.special_ids.values())
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    opt = adamw(model.named_parameters(), lr=lr, weight_decay=0.01)
     lengths = [len(t) for t in texts]
+    n_batches = len(length_batches(lengths, batch_size, shuffle=False))
+    sched = warmup_linear(opt, total_steps=n_batches * epochs, warmup=0.06)
     t0 = time.time()
     for epoch in range(epochs):
         a, b, y = sop_pairs(texts, seed * 1000 + epoch)
@@ -100,6 +103,7 @@ def pretrain(out: str | os.PathLike, texts: list[str], *, tokenizer_dir: str | o
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 opt.step()
+                sched.step()
                 total += loss.item()
                 pb.update(task, advance=1, info=f"loss {total / (step + 1):.3f}")
         log(f"pretrain epoch {epoch + 1}: loss {total / len(batches):.4f} ({time.time() - t0:.0f} s)")

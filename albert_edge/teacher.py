@@ -197,10 +197,7 @@ def load_teacher(folder: str | os.PathLike, *, max_length: int | None = None) ->
     if not (folder / "config.json").is_file():
         raise CheckpointError(f"{folder}: not an HF model folder (no config.json)")
     tf = _transformers()
-    try:
-        tok = tf.AutoTokenizer.from_pretrained(str(folder))
-    except (OSError, ValueError) as e:
-        raise CheckpointError(f"{folder}: no usable tokenizer ({str(e).splitlines()[0]})") from None
+    tok = teacher_tokenizer(folder)
     meta_path = folder / TEACHER_JSON
     if meta_path.is_file():
         from safetensors.torch import load_file
@@ -213,6 +210,10 @@ def load_teacher(folder: str | os.PathLike, *, max_length: int | None = None) ->
         labels = list(meta["labels"])
         ml = max_length or int(meta.get("max_length", 64))
     else:
+        arch = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("architectures") or []
+        if arch and not any(a.endswith("ForSequenceClassification") for a in arch):
+            raise CheckpointError(f"{folder}: a {', '.join(arch)}, not a sequence classifier; give a fine-tuned "
+                                  "*ForSequenceClassification folder as --teacher, or this folder as --backbone")
         try:
             model = tf.AutoModelForSequenceClassification.from_pretrained(str(folder))
         except (OSError, ValueError, KeyError) as e:
@@ -223,6 +224,24 @@ def load_teacher(folder: str | os.PathLike, *, max_length: int | None = None) ->
     model.eval()
     return Teacher(model=model, tokenizer=tok, labels=labels, identity=folder_identity(folder, f"ml={ml}"),
                    max_length=ml, folder=folder)
+
+
+def teacher_tokenizer(folder: str | os.PathLike):
+    """The HF tokenizer of a backbone or teacher folder (token lengths are measured with it before training)."""
+    tf = _transformers()
+    try:
+        return tf.AutoTokenizer.from_pretrained(str(folder))
+    except (OSError, ValueError) as e:
+        raise CheckpointError(f"{folder}: no usable tokenizer ({str(e).splitlines()[0]})") from None
+
+
+def align_labels(teacher_labels: list[str], data_labels: list[str], where: str | os.PathLike = "teacher") -> list[str]:
+    """The label order to train with: the teacher's, when it names exactly the data's classes; else a DataError
+    listing both (a teacher with LABEL_0.. names cannot be matched safely: set id2label in its config.json)."""
+    if sorted(teacher_labels) == sorted(data_labels) and len(set(teacher_labels)) == len(teacher_labels):
+        return list(teacher_labels)
+    raise DataError(f"{where}: the teacher's labels {list(teacher_labels)} differ from the data's {list(data_labels)};"
+                    " pass the matching --label-column, or set id2label in the teacher's config.json")
 
 
 def _save_teacher(model, tok, folder: Path, labels: list[str], max_length: int, info: dict) -> None:
@@ -239,10 +258,11 @@ def _save_teacher(model, tok, folder: Path, labels: list[str], max_length: int, 
 def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | os.PathLike, *, labels: list[str],
                      epochs: int = 2, lr: float = 5e-5, batch_size: int = 32, max_length: int = 64, seed: int = 0,
                      warmup: float = 0.1, weight_decay: float = 0.01, threads: int | None = 2,
-                     freeze_embeddings: bool = True, progress: bool = True, log=print) -> Teacher:
+                     freeze_embeddings: bool = True, min_steps: int = 0, progress: bool = True,
+                     log=print) -> Teacher:
     """Fine-tune `backbone` (HF encoder folder; default all-MiniLM-L6-v2) + a mean-pooling classification head.
 
-    train/dev: albert_edge.data.Dataset. Keeps the epoch with the best dev accuracy (dev may be None: the last).
+    train/dev: albert_edge.data.Dataset. `epochs` is raised until there are `min_steps` optimizer steps. Keeps the epoch with the best dev accuracy (dev may be None: the last).
     freeze_embeddings: the backbone's embedding tables stay fixed (half of MiniLM's 22.7M parameters; faster on CPU,
     and a few thousand examples do not move them usefully).
     """
@@ -251,7 +271,7 @@ def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | 
 
     from .data import length_batches
     from .data import progress as bar
-    from .evaluate import accuracy
+    from .training import adamw, plan_steps, warmup_linear
 
     tf = _transformers()
     if threads:
@@ -268,16 +288,11 @@ def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | 
             p.requires_grad_(False)
     y = torch.tensor(train.label_ids(labels))
     lengths = [len(ids) for ids in tok(train.texts, train.pairs, truncation=True, max_length=max_length)["input_ids"]]
-    steps_per_epoch = math.ceil(len(train) / batch_size)
-    total = steps_per_epoch * epochs
-    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    no_decay = [p for n, p in trainable if n.endswith("bias") or "LayerNorm" in n or "norm" in n]
-    decay = [p for n, p in trainable if not (n.endswith("bias") or "LayerNorm" in n or "norm" in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=lr)
-    n_warm = max(1, int(warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / n_warm, max(0.0, (total - s) / max(1, total - n_warm))))
+    plan = plan_steps(math.ceil(len(train) / batch_size), epochs=epochs, min_steps=min_steps)
+    epochs = plan.epochs
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = adamw(model.named_parameters(), lr=lr, weight_decay=weight_decay)
+    sched = warmup_linear(opt, total_steps=plan.total_steps, warmup=warmup)
     best, best_state, history = -1.0, None, []
     teacher = Teacher(model, tok, labels, identity="(training)", max_length=max_length)
     t0 = time.time()
@@ -294,14 +309,15 @@ def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | 
                 if not torch.isfinite(loss):
                     raise DataError(f"teacher loss became {loss.item()} at epoch {epoch + 1} step {step}; lower --lr")
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_([p for _, p in trainable], 1.0)
+                torch.nn.utils.clip_grad_norm_(trainable, 1.0)
                 opt.step()
                 sched.step()
                 opt.zero_grad(set_to_none=True)
                 pb.update(task, advance=1, info=f"loss {loss.item():.3f}")
         entry = {"epoch": epoch + 1, "seconds": round(time.time() - t0, 1)}
         if dev is not None and len(dev):
-            acc = accuracy(dev.label_ids(labels), teacher.predict(dev.texts, pairs=dev.pairs))
+            # plain mean here: evaluate.py loads teachers, so importing it would make a cycle
+            acc = float(np.mean(np.asarray(teacher.predict(dev.texts, pairs=dev.pairs)) == np.asarray(dev.label_ids(labels))))
             entry["dev_accuracy"] = round(acc, 4)
         else:
             acc = epoch

@@ -1,8 +1,10 @@
 """Parity of an artifact against PyTorch: the gate every converter passes before it keeps a file.
 
-Backend-agnostic on purpose: an artifact is given as a `run(input_ids, attention_mask) -> logits` callable (numpy in,
-numpy out) built by converters/runtime.py on the real runtime, and the references are PyTorch callables. Inputs are
+Backend- and task-agnostic on purpose: an artifact is given as a `run(input_ids, attention_mask) -> logits` callable
+(numpy in, numpy out) built on the real runtime (albert_edge/runtime), and the references are PyTorch callables. Inputs are
 real sentences tokenized by the tokenizer that travels *inside* the artifact.
+
+Logits (1, C) are compared per text; per-token logits (1, L, C) per real token (padding positions dropped).
 
 Gates (written into the manifest with the figures):
   fp32: max |Δlogits| vs eager ≤ 1e-4.
@@ -69,8 +71,16 @@ def logit_stats(ref: np.ndarray, got: np.ndarray) -> dict:
             "argmax_agreement": float(np.mean(ref.argmax(-1) == got.argmax(-1)))}
 
 
-def _collect(fn: Callable, inputs: Sequence[tuple]) -> np.ndarray:
-    return np.concatenate([np.asarray(fn(ids, mask), dtype=np.float64).reshape(1, -1) for ids, mask in inputs])
+def _rows(out, mask) -> np.ndarray:
+    """(rows, C): one row per text, or per real token when the output is per token."""
+    out = np.asarray(out, dtype=np.float64)
+    if out.ndim == 3:
+        return out.reshape(-1, out.shape[-1])[np.asarray(mask).reshape(-1) != 0]
+    return out.reshape(-1, out.shape[-1])
+
+
+def collect(fn: Callable, inputs: Sequence[tuple]) -> np.ndarray:
+    return np.concatenate([_rows(fn(ids, mask), mask) for ids, mask in inputs])
 
 
 def torch_runner(model) -> Callable:
@@ -94,8 +104,8 @@ def check_parity(run: Callable, inputs: Sequence[tuple], *, precision: str, fp32
     """
     if not inputs:
         raise ParityError(f"{what}: no parity inputs")
-    got = _collect(run, inputs)
-    fp32 = _collect(fp32_reference, inputs)
+    got = collect(run, inputs)
+    fp32 = collect(fp32_reference, inputs)
     report: dict = {"sentences": len(inputs), "seq_len": int(np.asarray(inputs[0][0]).shape[-1]),
                     "vs_fp32": logit_stats(fp32, got)}
     if precision == "fp32":
@@ -109,7 +119,7 @@ def check_parity(run: Callable, inputs: Sequence[tuple], *, precision: str, fp32
     t = int8 or Int8Thresholds()
     report["thresholds"] = t.to_dict()
     if int8_reference is not None:
-        report["vs_int8_reference"] = logit_stats(_collect(int8_reference, inputs), got)
+        report["vs_int8_reference"] = logit_stats(collect(int8_reference, inputs), got)
         if report["vs_int8_reference"]["max_rel_err"] > t.vs_reference_max_rel:
             raise ParityError(f"{what}: int8 parity failed, relative error {report['vs_int8_reference']['max_rel_err']:.3g}"
                               f" > {t.vs_reference_max_rel:g} vs the PyTorch int8 reference")

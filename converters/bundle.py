@@ -1,14 +1,13 @@
-"""What travels with every artifact (docs/BUNDLE_FORMAT.md): tokenizer bytes + tokenizer.json, the manifest, and the
-atomic output folder that a failed conversion leaves no trace of.
+"""What the converters pack into every artifact (docs/BUNDLE_FORMAT.md): the tokenizer file(s), the bundle JSON
+(tokenizer.json) with their checksums, and the output folder that a failed conversion leaves no trace of. The reader
+side — names, parsing, checks — is albert_edge/runtime/bundle.py.
 
-Nothing here imports torch or a backend: the tokenizer packing and manifest code is shared by the converters, the
-artifact runtime and the tests.
+Nothing here imports torch or a backend.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import zipfile
@@ -16,28 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from albert_edge.errors import ConversionError, InputError
-from albert_edge.files import staged_folder, write_atomic
+from albert_edge.backends import BACKENDS
+from albert_edge.errors import InputError
+from albert_edge.files import sha256_bytes, staged_folder
+from albert_edge.manifest import TokenizerEntry
+from albert_edge.runtime.bundle import CHECKSUMS_JSON, TOKENIZER_JSON
 
-MANIFEST = "manifest.json"
-SPIECE = "spiece.model"
-TOKENIZER_JSON = "tokenizer.json"
-MANIFEST_VERSION = 1
 INPUT_NAMES = ["input_ids", "attention_mask"]
 OUTPUT_NAME = "logits"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: re-conversion gives the same bytes
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def canonical_json(obj) -> bytes:
@@ -47,57 +33,43 @@ def canonical_json(obj) -> bytes:
 
 @dataclass
 class TokenizerBundle:
-    """The SentencePiece model bytes and tokenizer.json (ALBERT preprocessing settings, labels, sequence lengths)."""
+    """The tokenizer's file(s) and the bundle JSON: preprocessing settings, special ids, labels, lengths, task."""
 
-    spiece: bytes
-    settings: dict  # do_lower_case, remove_space, keep_accents, split_digit_comma
+    kind: str
+    files: dict[str, bytes]
+    settings: dict
     special_ids: dict
     labels: list[str]
     seq_lens: list[int]
-    inputs: list[str] = field(default_factory=lambda: list(INPUT_NAMES))
-    output: str = OUTPUT_NAME
+    task: str
+    inputs: list[str] = field(default_factory=lambda: list(INPUT_NAMES))  # the .tflite names its own (tflite.py)
 
     @classmethod
-    def from_tokenizer(cls, tok, *, labels: list[str], seq_lens: list[int]) -> "TokenizerBundle":
-        return cls(spiece=bytes(tok.model_proto), settings=dict(tok.settings), special_ids=dict(tok.special_ids),
-                   labels=list(labels), seq_lens=sorted(seq_lens))
+    def from_tokenizer(cls, tok, *, labels: list[str], seq_lens: list[int], task: str) -> "TokenizerBundle":
+        return cls(kind=tok.kind, files=dict(tok.files()), settings=dict(tok.settings),
+                   special_ids=dict(tok.special_ids), labels=list(labels), seq_lens=sorted(seq_lens), task=task)
 
     def config(self) -> dict:
-        return {**self.settings, "special_ids": self.special_ids, "labels": self.labels, "seq_lens": self.seq_lens,
-                "inputs": self.inputs, "output": self.output}
+        return {**self.settings, "kind": self.kind, "files": {n: sha256_bytes(b) for n, b in self.files.items()},
+                "special_ids": self.special_ids, "labels": self.labels, "seq_lens": self.seq_lens, "task": self.task,
+                "inputs": self.inputs, "output": OUTPUT_NAME}
 
     def config_bytes(self) -> bytes:
         return canonical_json(self.config())
 
-    def files(self) -> dict[str, bytes]:
-        return {SPIECE: self.spiece, TOKENIZER_JSON: self.config_bytes()}
+    @property
+    def model_bytes(self) -> bytes:
+        """The one tokenizer file (what a .pte carries as its tokenizer_model constant)."""
+        (data,) = self.files.values()
+        return data
 
-    def manifest_entry(self) -> dict:
-        return {"file": SPIECE, "config": TOKENIZER_JSON, "sha256": sha256_bytes(self.spiece), **self.settings,
-                "special_ids": self.special_ids, "vocab_bytes": len(self.spiece)}
+    def all_files(self) -> dict[str, bytes]:
+        return {**self.files, TOKENIZER_JSON: self.config_bytes()}
 
-
-def parse_tokenizer_config(data: bytes, where: str) -> dict:
-    try:
-        conf = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{where}: tokenizer.json is not valid UTF-8 JSON ({e})") from None
-    missing = [k for k in ("labels", "seq_lens", "special_ids") if k not in conf]
-    if missing:
-        raise InputError(f"{where}: tokenizer.json lacks {', '.join(missing)}")
-    return conf
-
-
-def tokenizer_from_bytes(spiece: bytes, conf: dict, where: str):
-    """The ALBERT tokenizer an artifact carries (exactly the settings it was converted with)."""
-    from albert_edge.errors import TokenizerError
-    from albert_edge.tokenizer import AlbertTokenizer
-
-    opts = {k: bool(conf[k]) for k in ("do_lower_case", "remove_space", "keep_accents", "split_digit_comma") if k in conf}
-    try:
-        return AlbertTokenizer(spiece, **opts)
-    except TokenizerError as e:
-        raise InputError(f"{where}: bundled tokenizer unusable ({e})") from None
+    def manifest_entry(self) -> TokenizerEntry:
+        return TokenizerEntry(kind=self.kind, files={n: sha256_bytes(b) for n, b in self.files.items()},
+                              config=TOKENIZER_JSON, config_sha256=sha256_bytes(self.config_bytes()),
+                              settings=dict(self.settings), special_ids=dict(self.special_ids))
 
 
 # -- zip appended to a flatbuffer (.tflite) ------------------------------------------------------------------------
@@ -115,13 +87,11 @@ def append_zip(prefix: bytes, files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def read_appended_zip(data: bytes, where: str = "artifact") -> dict[str, bytes]:
-    """Entries of the zip appended to a file (TFLite associated-files layout)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return {n: z.read(n) for n in z.namelist()}
-    except (zipfile.BadZipFile, OSError, KeyError) as e:
-        raise InputError(f"{where}: no tokenizer inside (no appended zip: {e}); convert it again with albert-edge convert") from None
+def append_bundle(flatbuffer: bytes, bundle: TokenizerBundle, extra: dict[str, bytes] | None = None) -> bytes:
+    """The flatbuffer + a stored zip of the bundle, `extra` files and checksums.json (the body's sha256: zip CRCs
+    cover entries)."""
+    sums = canonical_json({"model": sha256_bytes(flatbuffer)})
+    return append_zip(flatbuffer, {**bundle.all_files(), **(extra or {}), CHECKSUMS_JSON: sums})
 
 
 # -- the output folder ---------------------------------------------------------------------------------------------
@@ -140,28 +110,17 @@ def staged_dir(out: Path, *, overwrite: bool) -> Iterator[Path]:
         yield tmp
 
 
-def toolchain_versions() -> dict:
+def toolchain_versions(backends=None) -> dict:
+    """Versions of albert-edge and of the toolchains of the given backends (all by default)."""
     from importlib import metadata
 
+    dists = ["albert-edge", "numpy", "sentencepiece", "tokenizers"]
+    for spec in (backends or BACKENDS.values()):
+        dists += [d for d in spec.toolchain if d not in dists]
     versions = {}
-    for dist in ("albert-edge", "torch", "executorch", "torchao", "litert-torch", "ai-edge-litert", "ai-edge-quantizer",
-                 "onnx", "onnxruntime", "onnxscript", "sentencepiece", "numpy"):
+    for dist in dists:
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             pass
     return versions
-
-
-def write_manifest(folder: Path, manifest: dict) -> Path:
-    path = Path(folder) / MANIFEST
-    write_atomic(path, (json.dumps(manifest, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode("utf-8"))
-    return path
-
-
-def read_manifest(folder: Path) -> dict:
-    path = Path(folder) / MANIFEST
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ConversionError(f"{path}: unreadable manifest ({e})") from None

@@ -12,15 +12,16 @@ from pathlib import Path
 
 import torch
 
-from albert_edge.errors import ConversionError
+from albert_edge.backends import Backend, get_backend
+from albert_edge.errors import ConversionError, first_line
+from albert_edge.files import sha256_bytes, sha256_file
+from albert_edge.manifest import ArtifactEntry, TensorSpec
+from albert_edge.runtime.executorch import PteRunner
 from albert_edge.verify import check_parity, torch_runner
 
-from .bundle import sha256_file
 from .job import ConversionJob
-from .runtime import PteRunner, missing_extra
 
-FORMAT = "executorch"
-SUFFIX = ".pte"
+SPEC = get_backend(Backend.EXECUTORCH)
 BUNDLED_CASES = 2  # test cases per method in the .bpte
 
 
@@ -31,7 +32,7 @@ def _imports():
         from executorch.devtools.backend_debug import get_delegation_info
         from executorch.exir import to_edge_transform_and_lower
     except ImportError as e:
-        raise missing_extra("executorch", "converting to .pte", e) from None
+        raise SPEC.missing("converting to .pte", e) from None
     return XnnpackPartitioner, get_delegation_info, to_edge_transform_and_lower
 
 
@@ -51,7 +52,11 @@ def _delegation(info) -> dict:
             "non_delegated_ops": outside}
 
 
-def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
+def _bytes_tensor(data: bytes) -> torch.Tensor:
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8)
+
+
+def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> ArtifactEntry:
     """Write model_<precision>.pte (+ .bpte) into out_dir, verify it in executorch.runtime; return its manifest entry."""
     XnnpackPartitioner, get_delegation_info, to_edge_transform_and_lower = _imports()
     names = method_names(job.seq_lens)
@@ -66,16 +71,17 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
         edge = to_edge_transform_and_lower(
             programs, partitioner=[XnnpackPartitioner()],
             constant_methods={
-                "tokenizer_model": torch.frombuffer(bytearray(bundle.spiece), dtype=torch.uint8),
-                "tokenizer_config": torch.frombuffer(bytearray(bundle.config_bytes()), dtype=torch.uint8),
+                "tokenizer_model": _bytes_tensor(bundle.model_bytes),
+                "tokenizer_config": _bytes_tensor(bundle.config_bytes()),
+                "bundle_sha256": _bytes_tensor(sha256_bytes(bundle.config_bytes()).encode("ascii")),
                 "max_seq_len": job.max_len,
             })
         delegation = {m: _delegation(get_delegation_info(edge.exported_program(m).graph_module)) for m in programs}
         et = edge.to_executorch()
     except (RuntimeError, ValueError, AssertionError, torch._dynamo.exc.Unsupported) as e:
-        raise ConversionError(f"ExecuTorch export failed ({precision}): {str(e).strip().splitlines()[0][:300]}") from e
+        raise ConversionError(f"ExecuTorch export failed ({precision}): {first_line(e)}") from e
 
-    path = Path(out_dir) / f"model_{precision}{SUFFIX}"
+    path = Path(out_dir) / f"model_{precision}{SPEC.suffix}"
     path.write_bytes(et.buffer)
 
     runner = PteRunner(path)
@@ -90,21 +96,16 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
     bpte = _bundled_program(et, job, names, runner, Path(out_dir) / f"model_{precision}.bpte")
 
     L = job.max_len
-    return {
-        "file": path.name, "format": FORMAT, "precision": precision, "bytes": path.stat().st_size,
-        "sha256": sha256_file(path),
-        "methods": {names[x]: {"seq_len": x} for x in job.seq_lens} | (
-            {f"forward_{L}": {"seq_len": L}} if len(job.seq_lens) > 1 else {}),
-        "inputs": [{"name": "input_ids", "dtype": "int64", "shape": [1, L]},
-                   {"name": "attention_mask", "dtype": "int64", "shape": [1, L]}],
-        "outputs": [{"name": "logits", "dtype": "float32", "shape": [1, len(job.labels)]}],
-        "constant_methods": ["tokenizer_model", "tokenizer_config", "max_seq_len"],
-        "quantization": _quant_entry(job, precision),
-        "parity": parity,
-        "delegation": delegation,
-        "bundled_program": bpte,
-        "needs": ["executorch.kernels.quantized"] if precision == "int8" else [],
-    }
+    methods = {names[x]: x for x in job.seq_lens} | ({f"forward_{L}": L} if len(job.seq_lens) > 1 else {})
+    return ArtifactEntry(
+        file=path.name, backend=SPEC.name.value, precision=precision, bytes=path.stat().st_size,
+        sha256=sha256_file(path), entry_points=methods,
+        inputs=[TensorSpec("input_ids", "int64", [1, L]), TensorSpec("attention_mask", "int64", [1, L])],
+        outputs=[TensorSpec(**job.output_spec(L))], parity=parity, quantization=_quant_entry(job, precision),
+        delegation=delegation,
+        details={"constant_methods": ["tokenizer_model", "tokenizer_config", "bundle_sha256", "max_seq_len"],
+                 "bundled_program": bpte,
+                 "needs": ["executorch.kernels.quantized"] if precision == "int8" else []})
 
 
 def _quant_entry(job: ConversionJob, precision: str) -> dict | None:
@@ -120,7 +121,7 @@ def _bundled_program(et, job: ConversionJob, names: dict[int, str], runner: PteR
         from executorch.devtools.bundled_program.config import MethodTestCase, MethodTestSuite
         from executorch.devtools.bundled_program.serialize import serialize_from_bundled_program_to_flatbuffer
     except ImportError as e:
-        raise missing_extra("executorch", "writing a .bpte", e) from None
+        raise SPEC.missing("writing a .bpte", e) from None
     suites = []
     for L, name in sorted(names.items()):
         cases = []

@@ -18,13 +18,15 @@ import torch
 from torch import nn
 
 from albert_edge.quantize import QuantRecipe, quantize_int8
+from albert_edge.tasks import task_of
 from albert_edge.verify import PARITY_SENTENCES, Int8Thresholds
 
 from .bundle import TokenizerBundle
 
 
 class ExportModule(nn.Module):
-    """(input_ids, attention_mask) -> logits: the positional signature every backend exports (segment A only).
+    """(input_ids, attention_mask) -> logits: the positional signature every backend exports (segment A only);
+    logits are (1, C) or, per token, (1, L, C) as the task says.
 
     model.py is already written for XNNPACK (4-D LayerNorm means, 3-D bmm attention, [CLS] as a slice)."""
 
@@ -74,15 +76,14 @@ def fit_length(ids: torch.Tensor, mask: torch.Tensor, seq_len: int, pad: int) ->
 
 @dataclass
 class ConversionJob:
-    model: nn.Module                      # fp32 eager AlbertForSequenceClassification (the parity reference)
-    tokenizer: object                     # albert_edge.tokenizer.AlbertTokenizer of the source
+    model: nn.Module                      # fp32 eager task model (albert_edge.model.TASK_MODELS; the parity reference)
+    tokenizer: object                     # the source's tokenizer (albert_edge.tokenizer.load_tokenizer)
     seq_lens: list[int]
     recipe: QuantRecipe = field(default_factory=QuantRecipe)
     calibration_texts: list[str] | None = None
     calibration_inputs: list[tuple] | None = None  # (input_ids, attention_mask) stored in a quantized checkpoint
     parity_texts: list[str] = field(default_factory=lambda: list(PARITY_SENTENCES))
     int8_thresholds: Int8Thresholds = field(default_factory=Int8Thresholds)
-    source: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.seq_lens = sorted(set(int(x) for x in self.seq_lens))
@@ -95,11 +96,19 @@ class ConversionJob:
         return self.model.config.labels
 
     @property
+    def task(self):
+        return task_of(self.model)
+
+    def output_spec(self, seq_len) -> dict:
+        return {"name": "logits", "dtype": "float32", "shape": self.task.output_shape(seq_len, len(self.labels))}
+
+    @property
     def max_len(self) -> int:
         return self.seq_lens[-1]
 
     def bundle(self, seq_lens: list[int] | None = None) -> TokenizerBundle:
-        return TokenizerBundle.from_tokenizer(self.tokenizer, labels=self.labels, seq_lens=seq_lens or self.seq_lens)
+        return TokenizerBundle.from_tokenizer(self.tokenizer, labels=self.labels, seq_lens=seq_lens or self.seq_lens,
+                                              task=self.task.name.value)
 
     def export_module(self) -> nn.Module:
         if self._export is None:
@@ -138,12 +147,10 @@ class ConversionJob:
         """Informational: a backend's own int8 (LiteRT, ONNX Runtime) vs the PT2E int8 model. Not a gate: the
         backends quantize differently (scales, granularity), so only fp32 parity and argmax are gated for them."""
         from albert_edge.errors import MissingExtraError
-        from albert_edge.verify import logit_stats, torch_runner
+        from albert_edge.verify import collect, logit_stats, torch_runner
 
         try:
             ref = torch_runner(self.int8_model(seq_len))
         except MissingExtraError as e:
             return {"skipped": str(e)}
-        a = np.concatenate([ref(i, m) for i, m in inputs])
-        b = np.concatenate([np.asarray(run(i, m)).reshape(1, -1) for i, m in inputs])
-        return {**logit_stats(a, b), "gated": False}
+        return {**logit_stats(collect(ref, inputs), collect(run, inputs)), "gated": False}

@@ -6,7 +6,7 @@ own numpy/protobuf) against `albert-edge predict` of the same file.
     # {"lines", "top1_agreement", "max_abs_dprob", "tokenizer_agreement", "on_same_ids": {...}, "largest_differences": [...]}
 
 `tokenizer_agreement`: the share of texts on which a plain SentencePiece runtime fed the ASCII-lowercased text (what
-MediaPipe's BertPreprocessor does) with the bundled spiece.model gives our (HF-exact) ids; `on_same_ids` restricts
+MediaPipe's BertPreprocessor does) with the model the metadata names gives our (HF-exact) ids; `on_same_ids` restricts
 the figures to those texts, where any difference is the model runtime's own.
 """
 
@@ -91,16 +91,18 @@ def _stats(a: np.ndarray, b: np.ndarray) -> dict:
 
 
 def compare(python: Path, model: str | os.PathLike, texts: list[str]) -> dict:
-    from .runtime import TfliteRunner
+    from albert_edge.runtime.tflite import TfliteRunner
+
     from .tflite import mediapipe_ids_agree
     from .tflite_metadata import require_metadata
 
     model = Path(model)
     runner = TfliteRunner(model)
-    require_metadata(model.read_bytes(), str(model))
+    meta = require_metadata(model.read_bytes(), str(model))
+    (tok_file,) = [f["name"] for f in meta["input_process_units"][0]["files"]]
     ours = predict_probs(model, texts)
     theirs = mediapipe_probs(python, model, texts, runner.labels)
-    same = np.array(mediapipe_ids_agree(runner.tokenizer_bytes, runner.tokenizer, texts, runner.seq_lens[-1]))
+    same = np.array(mediapipe_ids_agree(runner.tokenizer, runner.tokenizer_files[tok_file], texts, runner.seq_lens[-1]))
     worst = np.argsort(-np.abs(ours - theirs).max(1))[:5]
     return {**_stats(ours, theirs), "tokenizer_agreement": float(same.mean()),
             "on_same_ids": _stats(ours[same], theirs[same]),

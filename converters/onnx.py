@@ -14,15 +14,16 @@ from pathlib import Path
 
 import torch
 
-from albert_edge.errors import ConversionError
+from albert_edge.backends import Backend, get_backend
+from albert_edge.errors import ConversionError, first_line
+from albert_edge.files import sha256_file
+from albert_edge.manifest import ArtifactEntry, TensorSpec
+from albert_edge.runtime.onnx import OnnxRunner
 from albert_edge.verify import check_parity, torch_runner
 
-from .bundle import sha256_file
 from .job import ConversionJob, quiet_toolchain
-from .runtime import OnnxRunner, missing_extra
 
-FORMAT = "onnx"
-SUFFIX = ".onnx"
+SPEC = get_backend(Backend.ONNX)
 OPSET = 17
 
 
@@ -39,7 +40,7 @@ def _export_fp32(job: ConversionJob, path: Path) -> None:
     try:
         import onnx  # noqa: F401
     except ImportError as e:
-        raise missing_extra("onnx", "converting to .onnx", e) from None
+        raise SPEC.missing("converting to .onnx", e) from None
     ids, mask = job.example(job.max_len)
     try:
         with warnings.catch_warnings(), torch.no_grad(), quiet_toolchain():
@@ -47,11 +48,12 @@ def _export_fp32(job: ConversionJob, path: Path) -> None:
             torch.onnx.export(_Graph(job.model).eval(), (ids, mask), str(path), dynamo=False, opset_version=OPSET,
                               input_names=["input_ids", "attention_mask"], output_names=["logits"],
                               dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
-                                            "attention_mask": {0: "batch", 1: "sequence"}, "logits": {0: "batch"}},
+                                            "attention_mask": {0: "batch", 1: "sequence"},
+                                            "logits": {0: "batch", 1: "sequence"} if job.task.per_token else {0: "batch"}},
                               do_constant_folding=True)
         _inline_weight_identities(path)
     except Exception as e:
-        raise ConversionError(f"ONNX export failed: {str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__}") from e
+        raise ConversionError(f"ONNX export failed: {first_line(e)}") from e
 
 
 def _inline_weight_identities(path: Path) -> None:
@@ -82,18 +84,18 @@ def _quantize(src: Path, dst: Path) -> None:
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as e:
-        raise missing_extra("onnx", "int8 .onnx", e) from None
+        raise SPEC.missing("int8 .onnx", e) from None
     try:
         with quiet_toolchain():
             quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
     except Exception as e:
-        raise ConversionError(f"onnxruntime quantize_dynamic failed: {str(e).strip().splitlines()[0][:300]}") from e
+        raise ConversionError(f"onnxruntime quantize_dynamic failed: {first_line(e)}") from e
 
 
-def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
+def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> ArtifactEntry:
     """Write model_<precision>.onnx into out_dir (sidecars are the folder's spiece.model / tokenizer.json)."""
     out_dir = Path(out_dir)
-    path = out_dir / f"model_{precision}{SUFFIX}"
+    path = out_dir / f"model_{precision}{SPEC.suffix}"
     if precision == "fp32":
         _export_fp32(job, path)
     else:
@@ -101,7 +103,7 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
             f32 = Path(tmp) / "fp32.onnx"
             _export_fp32(job, f32)
             _quantize(f32, path)
-    for name, data in job.bundle().files().items():  # sidecars (convert_checkpoint writes them too)
+    for name, data in job.bundle().all_files().items():  # sidecars (convert_checkpoint writes them too)
         if not (out_dir / name).is_file():
             (out_dir / name).write_bytes(data)
 
@@ -114,14 +116,14 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
                                               int8=job.int8_thresholds, what=f"{path.name}@{L}")
         if precision == "int8":
             parity[f"seq_len_{L}"]["vs_pt2e_int8"] = job.pt2e_comparison(L, inputs, runner.run)
-    return {
-        "file": path.name, "format": FORMAT, "precision": precision, "bytes": path.stat().st_size,
-        "sha256": sha256_file(path), "opset": OPSET,
-        "inputs": [{"name": "input_ids", "dtype": "int64", "shape": ["batch", "sequence"]},
-                   {"name": "attention_mask", "dtype": "int64", "shape": ["batch", "sequence"]}],
-        "outputs": [{"name": "logits", "dtype": "float32", "shape": ["batch", len(job.labels)]}],
-        "sidecars": ["spiece.model", "tokenizer.json"],
-        "quantization": {"method": "onnxruntime quantize_dynamic QInt8"} if precision == "int8" else None,
-        "parity": parity,
-        "delegation": {"backend": "onnxruntime CPUExecutionProvider"},
-    }
+    out = job.output_spec("sequence")
+    out["shape"][0] = "batch"
+    return ArtifactEntry(
+        file=path.name, backend=SPEC.name.value, precision=precision, bytes=path.stat().st_size,
+        sha256=sha256_file(path), entry_points={"default": 0},
+        inputs=[TensorSpec("input_ids", "int64", ["batch", "sequence"]),
+                TensorSpec("attention_mask", "int64", ["batch", "sequence"])],
+        outputs=[TensorSpec(**out)], parity=parity,
+        quantization={"method": "onnxruntime quantize_dynamic QInt8"} if precision == "int8" else None,
+        delegation={"backend": "onnxruntime CPUExecutionProvider"},
+        details={"opset": OPSET, "sidecars": sorted(job.bundle().all_files())})

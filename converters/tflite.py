@@ -1,13 +1,15 @@
 """LiteRT `.tflite` via litert-torch, in the layout MediaPipe's TextClassifier loads as it is (and TFLite Task's
 BertNLClassifier documents; docs/BUNDLE_FORMAT.md):
 
-- ONE subgraph, signature `serving_default`, at the longest sequence length L: both MediaPipe graphs refuse a model
-  with more than one subgraph ("Text tflite models are assumed to have a single subgraph"), so no length buckets here;
+- ONE subgraph, signature `serving_default`, at the longest sequence length L: both MediaPipe text graphs refuse a
+  model with more than one subgraph ("Text tflite models are assumed to have a single subgraph"), so no length
+  buckets here;
 - inputs `ids`, `mask`, `segment_ids` int32 [1, L] in that order; outputs `probability` (softmax in the graph, which
-  is what the task APIs show as scores: the metadata has no softmax option) then `logits` (our parity gate and
-  `predict` read logits, as for every other backend);
-- standard TFLite Model Metadata (converters/tflite_metadata.py) and a zip after the flatbuffer with `spiece.model`,
-  `labels.txt` (both named in the metadata) and `tokenizer.json` (our own readers).
+  the task APIs report as scores: the metadata has no softmax option) then `logits` (what our parity gate and
+  `predict` read, as for every other backend);
+- standard TFLite Model Metadata (converters/tflite_metadata.py) and a zip after the flatbuffer: the bundle
+  (tokenizer file + tokenizer.json + checksums.json, our readers), `labels.txt` and, for SentencePiece, the
+  portable model `spiece_portable.model` that the metadata names (MediaPipe runs no ALBERT preprocessing).
 int8 = ai-edge-quantizer dynamic_wi8_afp32. Verified in ai_edge_litert.
 """
 
@@ -19,20 +21,23 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from albert_edge.errors import ConversionError
+from albert_edge.backends import Backend, get_backend
+from albert_edge.errors import ConversionError, first_line
+from albert_edge.files import sha256_file
+from albert_edge.manifest import ArtifactEntry, TensorSpec
+from albert_edge.runtime.tflite import TfliteRunner
 from albert_edge.verify import check_parity, torch_runner
 
-from .bundle import SPIECE, TOKENIZER_JSON, sha256_file
+from .bundle import append_bundle
 from .job import ConversionJob, quiet_toolchain
-from .runtime import TfliteRunner, missing_extra
 from .tflite_metadata import INPUT_NAMES, embed, text_classifier_metadata
 
-FORMAT = "tflite"
-SUFFIX = ".tflite"
+SPEC = get_backend(Backend.TFLITE)
 SIGNATURE = "serving_default"
-OUTPUTS = [("probability", "Class probabilities (softmax of the logits), in the order of labels.txt."),
+OUTPUTS = [("probability", "Class probabilities (softmax of the logits, over the last axis), in labels.txt order."),
            ("logits", "Raw class scores before the softmax.")]
 LABELS_TXT = "labels.txt"
+PORTABLE_SPIECE = "spiece_portable.model"
 
 
 class _Signature(nn.Module):
@@ -51,7 +56,7 @@ def _float_flatbuffer(job: ConversionJob) -> bytes:
     try:
         import litert_torch
     except ImportError as e:
-        raise missing_extra("tflite", "converting to .tflite", e) from None
+        raise SPEC.missing("converting to .tflite", e) from None
     ids, mask = job.example(job.max_len)
     kw = {"ids": ids.to(torch.int32), "mask": mask.to(torch.int32), "segment_ids": torch.zeros_like(ids, dtype=torch.int32)}
     try:
@@ -60,19 +65,19 @@ def _float_flatbuffer(job: ConversionJob) -> bytes:
             edge.export(str(Path(tmp) / "m.tflite"))
             return (Path(tmp) / "m.tflite").read_bytes()
     except Exception as e:  # litert-torch surfaces lowering problems as assorted exception types
-        raise ConversionError(f"TFLite conversion failed: {str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__}") from e
+        raise ConversionError(f"TFLite conversion failed: {first_line(e)}") from e
 
 
 def _quantize(flatbuffer: bytes) -> bytes:
     try:
         from ai_edge_quantizer import quantizer, recipe
     except ImportError as e:
-        raise missing_extra("tflite", "int8 .tflite", e) from None
+        raise SPEC.missing("int8 .tflite", e) from None
     try:
         with quiet_toolchain():
             result = quantizer.Quantizer(bytearray(flatbuffer), recipe.dynamic_wi8_afp32()).quantize()
     except Exception as e:
-        raise ConversionError(f"ai-edge-quantizer failed: {str(e).strip().splitlines()[0][:300]}") from e
+        raise ConversionError(f"ai-edge-quantizer failed: {first_line(e)}") from e
     return bytes(result.quantized_model)
 
 
@@ -82,26 +87,35 @@ def _check_io(flatbuffer: bytes) -> None:
 
     it = Interpreter(model_content=flatbuffer)
     sig = it.get_signature_runner(SIGNATURE)
-    ins, outs = sig.get_input_details(), sig.get_output_details()
-    by_index = {d["index"]: n for n, d in ins.items()}
-    order = [by_index.get(d["index"]) for d in it.get_input_details()]
-    out_order = [{d["index"]: n for n, d in outs.items()}.get(d["index"]) for d in it.get_output_details()]
+    ins = {d["index"]: n for n, d in sig.get_input_details().items()}
+    outs = {d["index"]: n for n, d in sig.get_output_details().items()}
+    order = [ins.get(d["index"]) for d in it.get_input_details()]
+    out_order = [outs.get(d["index"]) for d in it.get_output_details()]
     if order != list(INPUT_NAMES) or out_order != [n for n, _ in OUTPUTS] or len(it.get_signature_list()) != 1:
         raise ConversionError(f"litert-torch laid the model out as inputs {order}, outputs {out_order}; the metadata "
                               f"needs inputs {list(INPUT_NAMES)} and outputs {[n for n, _ in OUTPUTS]}")
 
 
-def mediapipe_ids_agree(spiece: bytes, tokenizer, texts: list[str], seq_len: int) -> list[bool]:
-    """Per text: does MediaPipe's BERT preprocessing (ASCII lowercasing, then plain SentencePiece with `spiece`,
-    `[CLS] pieces[:L-2] [SEP]`) give `tokenizer`'s (HF-exact) ids?"""
+def tokenizer_for_mediapipe(tok) -> tuple[str, str, bytes]:
+    """(kind, file name, bytes) of the tokenizer file the metadata names: for SentencePiece the portable model
+    (ALBERT's preprocessing folded into its normalizer), for WordPiece the vocabulary as it is."""
+    if tok.kind == "sentencepiece":
+        return "sentencepiece", PORTABLE_SPIECE, tok.portable_spiece()
+    (name, data), = tok.files().items()
+    return tok.kind, name, data
+
+
+def mediapipe_ids_agree(tok, tokenizer_file: bytes, texts: list[str], seq_len: int) -> list[bool]:
+    """Per text: does MediaPipe's BERT preprocessing (ASCII lowercasing, then a plain SentencePiece runtime with the
+    portable model, `[CLS] pieces[:L-2] [SEP]`) give `tok`'s (HF-exact) ids? (SentencePiece only.)"""
     import sentencepiece as spm
 
-    sp = spm.SentencePieceProcessor(model_proto=spiece)
-    cls, sep = tokenizer.special_ids["cls"], tokenizer.special_ids["sep"]
+    sp = spm.SentencePieceProcessor(model_proto=tokenizer_file)
+    cls, sep = tok.special_ids["cls"], tok.special_ids["sep"]
     out = []
     for t in texts:
         lowered = "".join(c.lower() if c < "\x80" else c for c in t)  # absl::AsciiStrToLower
-        out.append([cls] + sp.encode(lowered)[:seq_len - 2] + [sep] == tokenizer.encode(t, max_length=seq_len).ids)
+        out.append([cls] + sp.encode(lowered)[:seq_len - 2] + [sep] == tok.encode(t, max_length=seq_len).ids)
     return out
 
 
@@ -110,19 +124,22 @@ def package(job: ConversionJob, flatbuffer: bytes, precision: str) -> bytes:
     from albert_edge import __version__
 
     L = job.max_len
+    kind, tok_file, tok_bytes = tokenizer_for_mediapipe(job.tokenizer)
+    meta = text_classifier_metadata(
+        name=f"albert-edge {job.task.name.value} ({len(job.labels)} labels, {precision})",
+        description=f"ALBERT {job.task.name.value} model converted by albert-edge {__version__}; labels: "
+                    f"{', '.join(job.labels)}; sequence length {L}.",
+        version=__version__, seq_len=L, tokenizer_kind=kind, tokenizer_file=tok_file, labels_file=LABELS_TXT,
+        outputs=OUTPUTS)
     bundle = job.bundle([L])
     bundle.inputs = list(INPUT_NAMES)
-    meta = text_classifier_metadata(
-        name=f"albert-edge {job.model.config.num_labels}-class text classifier ({precision})",
-        description=f"ALBERT sequence classifier converted by albert-edge {__version__}; labels: "
-                    f"{', '.join(job.labels)}; sequence length {L}.",
-        version=__version__, seq_len=L, spiece_file=SPIECE, labels_file=LABELS_TXT, outputs=OUTPUTS)
-    files = {SPIECE: bundle.spiece, LABELS_TXT: ("\n".join(job.labels) + "\n").encode("utf-8"),
-             TOKENIZER_JSON: bundle.config_bytes()}
-    return embed(flatbuffer, meta, files)
+    extra = {LABELS_TXT: ("\n".join(job.labels) + "\n").encode("utf-8")}
+    if tok_file not in bundle.files:
+        extra[tok_file] = tok_bytes
+    return append_bundle(embed(flatbuffer, meta), bundle, extra)
 
 
-def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
+def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> ArtifactEntry:
     """Write model_<precision>.tflite into out_dir, verify it in ai_edge_litert; return its manifest entry."""
     if "tflite_fp32" not in job.cache:
         with quiet_toolchain():
@@ -131,7 +148,7 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
     flat = job.cache["tflite_fp32"]
     if precision == "int8":
         flat = _quantize(flat)
-    path = Path(out_dir) / f"model_{precision}{SUFFIX}"
+    path = Path(out_dir) / f"model_{precision}{SPEC.suffix}"
     path.write_bytes(package(job, flat, precision))
 
     runner = TfliteRunner(path)
@@ -141,24 +158,24 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> dict:
                                       int8=job.int8_thresholds, what=f"{path.name}:{SIGNATURE}")}
     if precision == "int8":  # PT2E is not what LiteRT runs: reported, not gated
         parity[SIGNATURE]["vs_pt2e_int8"] = job.pt2e_comparison(L, inputs, runner.run)
-    entry = {
-        "file": path.name, "format": FORMAT, "precision": precision, "bytes": path.stat().st_size,
-        "sha256": sha256_file(path), "flatbuffer_bytes": len(flat),
-        "signatures": {SIGNATURE: {"seq_len": L}}, "seq_lens": [L],  # overrides the manifest's list for this file
-        "inputs": [{"name": n, "dtype": "int32", "shape": [1, L]} for n in INPUT_NAMES],
-        "outputs": [{"name": n, "dtype": "float32", "shape": [1, len(job.labels)]} for n, _ in OUTPUTS],
-        "associated_files": [SPIECE, LABELS_TXT, TOKENIZER_JSON],
-        "metadata": {"schema": "TFLite Model Metadata (metadata_schema.fbs)", "tokenizer": "SentencePiece",
-                     "verified_with": "mediapipe 1.2.2 TextClassifier (tests/test_mediapipe.py)"},
-        "quantization": {"method": "ai-edge-quantizer dynamic_wi8_afp32"} if precision == "int8" else None,
-        "parity": parity,
-        "delegation": {"backend": "XNNPACK (ai_edge_litert default delegate at load time)"},
-    }
-    same = mediapipe_ids_agree(runner.tokenizer_bytes, job.tokenizer, job.parity_texts, L)
-    entry["mediapipe_tokenizer"] = {  # measured, not assumed: MediaPipe tokenizes with the bundled model alone
-        "agreement_with_hf_ids": sum(same) / len(same), "texts": len(same),
-        "how": "ASCII-lowercased text through the bundled spiece.model, as MediaPipe's BertPreprocessor does"}
+    logits = job.output_spec(L)
+    kind, tok_file, tok_bytes = tokenizer_for_mediapipe(job.tokenizer)
+    details = {"flatbuffer_bytes": len(flat),
+               "metadata": {"schema": "TFLite Model Metadata (metadata_schema.fbs)", "tokenizer": kind,
+                            "tokenizer_file": tok_file, "labels_file": LABELS_TXT,
+                            "verified_with": "mediapipe 1.2.2 TextClassifier (tests/test_mediapipe.py)"}}
+    if kind == "sentencepiece":
+        same = mediapipe_ids_agree(job.tokenizer, tok_bytes, job.parity_texts, L)
+        details["mediapipe_tokenizer"] = {  # measured, not assumed: MediaPipe tokenizes with the bundled model alone
+            "agreement_with_hf_ids": sum(same) / len(same), "texts": len(same),
+            "how": f"ASCII-lowercased text through {tok_file}, as MediaPipe's BertPreprocessor does"}
     if len(job.seq_lens) > 1:
-        entry["note"] = (f"one subgraph at length {L} (MediaPipe and TFLite Task load single-subgraph models only); "
-                         f"lengths {job.seq_lens[:-1]} are not in the .tflite")
-    return entry
+        details["note"] = (f"one subgraph at length {L} (MediaPipe and TFLite Task load single-subgraph models only); "
+                           f"lengths {job.seq_lens[:-1]} are not in the .tflite")
+    return ArtifactEntry(
+        file=path.name, backend=SPEC.name.value, precision=precision, bytes=path.stat().st_size,
+        sha256=sha256_file(path), entry_points={SIGNATURE: L},
+        inputs=[TensorSpec(n, "int32", [1, L]) for n in INPUT_NAMES],
+        outputs=[TensorSpec("probability", "float32", logits["shape"]), TensorSpec(**logits)], parity=parity,
+        quantization={"method": "ai-edge-quantizer dynamic_wi8_afp32"} if precision == "int8" else None,
+        delegation={"backend": "XNNPACK (ai_edge_litert default delegate at load time)"}, details=details)

@@ -1,8 +1,8 @@
 """Standard TFLite Model Metadata (the published `metadata_schema.fbs`, identifier `M001`) for a text classifier, in
 the layout MediaPipe's `TextClassifier` and TFLite Task's `BertNLClassifier` read, plus the associated-files zip.
 
-    meta = text_classifier_metadata(seq_len=128, labels_file="labels.txt", spiece_file="spiece.model", ...)
-    data = embed(flatbuffer, meta, {"spiece.model": ..., "labels.txt": ..., "tokenizer.json": ...})
+    meta = text_classifier_metadata(seq_len=128, tokenizer_kind="sentencepiece", tokenizer_file="spiece.model", ...)
+    flatbuffer = embed(flatbuffer, meta)      # then the associated files go into the zip after it (bundle.py)
     read_metadata(data)   # -> dict (inputs, outputs, tokenizer, labels file, versions) or None
 
 Why the tables are written here with the `flatbuffers` Builder instead of the schema's generated Python: the only
@@ -26,8 +26,6 @@ from flatbuffers.table import Table
 
 from albert_edge.errors import InputError
 
-from .bundle import append_zip
-
 METADATA_NAME = "TFLITE_METADATA"  # the Model.metadata entry every metadata reader looks for
 IDENTIFIER = b"M001"
 # Oldest metadata parser that reads what we write: SubGraphMetadata.input_process_units and
@@ -36,9 +34,10 @@ MIN_PARSER_VERSION = "1.1.0"
 INPUT_NAMES = ("ids", "mask", "segment_ids")  # the names BertPreprocessorCalculator looks up
 
 # metadata_schema.fbs enums
-_TENSOR_AXIS_LABELS = 2
+_TENSOR_AXIS_LABELS, _VOCABULARY = 2, 5
 _FEATURE_PROPERTIES = 1  # ContentProperties union
-_SENTENCEPIECE_OPTIONS = 5  # ProcessUnitOptions union
+_BERT_OPTIONS, _SENTENCEPIECE_OPTIONS = 4, 5  # ProcessUnitOptions union
+TOKENIZER_UNITS = {"wordpiece": _BERT_OPTIONS, "sentencepiece": _SENTENCEPIECE_OPTIONS}
 
 
 class _Writer:
@@ -80,10 +79,11 @@ class _Writer:
         return self.table(7, {0: n, 1: d, 3: content, 6: af})
 
 
-def text_classifier_metadata(*, name: str, description: str, version: str, seq_len: int, spiece_file: str,
-                             labels_file: str, outputs: list[tuple[str, str]]) -> bytes:
-    """The M001 flatbuffer: inputs ids/mask/segment_ids, a SentencePiece tokenizer process unit, one output tensor
-    metadata per model output (each with the labels as TENSOR_AXIS_LABELS)."""
+def text_classifier_metadata(*, name: str, description: str, version: str, seq_len: int, tokenizer_kind: str,
+                             tokenizer_file: str, labels_file: str, outputs: list[tuple[str, str]]) -> bytes:
+    """The M001 flatbuffer: inputs ids/mask/segment_ids, a tokenizer process unit (SentencePieceTokenizerOptions with
+    the model file, or BertTokenizerOptions with the WordPiece vocabulary), one output tensor metadata per model
+    output (each with the labels as TENSOR_AXIS_LABELS)."""
     w = _Writer()
     inputs = [
         w.tensor("ids", f"SentencePiece token ids, [CLS] text [SEP], padded with 0 to {seq_len}."),
@@ -92,9 +92,11 @@ def text_classifier_metadata(*, name: str, description: str, version: str, seq_l
     ]
     outs = [w.tensor(n, d, [w.associated_file(labels_file, "Class names, one per line, in output order.",
                                               _TENSOR_AXIS_LABELS)]) for n, d in outputs]
-    spm = w.associated_file(spiece_file, "SentencePiece model of the tokenizer.")
-    sp_opts = w.table(2, {0: w.tables([spm])})
-    tokenizer = w.table(2, {1: sp_opts}, {0: _SENTENCEPIECE_OPTIONS})
+    unit = TOKENIZER_UNITS[tokenizer_kind]
+    tok_file = w.associated_file(tokenizer_file, f"{tokenizer_kind} model of the tokenizer.",
+                                 0 if unit == _SENTENCEPIECE_OPTIONS else _VOCABULARY)
+    opts = w.table(2 if unit == _SENTENCEPIECE_OPTIONS else 1, {0: w.tables([tok_file])})  # model / vocab_file: slot 0
+    tokenizer = w.table(2, {1: opts}, {0: unit})
     subgraph = w.table(10, {2: w.tables(inputs), 3: w.tables(outs), 5: w.tables([tokenizer])})
     root = w.table(8, {0: w.string(name), 1: w.string(description), 2: w.string(version),
                        3: w.tables([subgraph]), 7: w.string(MIN_PARSER_VERSION)})
@@ -102,9 +104,8 @@ def text_classifier_metadata(*, name: str, description: str, version: str, seq_l
     return bytes(w.b.Output())
 
 
-def embed(flatbuffer: bytes, metadata: bytes, files: dict[str, bytes]) -> bytes:
-    """The .tflite with `metadata` as its TFLITE_METADATA buffer (replacing one already there) and `files` zipped
-    after the flatbuffer."""
+def embed(flatbuffer: bytes, metadata: bytes) -> bytes:
+    """The .tflite flatbuffer with `metadata` as its TFLITE_METADATA buffer (replacing one already there)."""
     from ai_edge_litert import schema_py_generated as schema
     from ai_edge_litert.tools import flatbuffer_utils
 
@@ -116,8 +117,7 @@ def embed(flatbuffer: bytes, metadata: bytes, files: dict[str, bytes]) -> bytes:
     entry = schema.MetadataT()
     entry.name, entry.buffer = METADATA_NAME, len(model.buffers) - 1
     model.metadata = entries + [entry]
-    packed = bytes(flatbuffer_utils.convert_object_to_bytearray(model))
-    return append_zip(packed, files)
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
 def _s(v) -> str:
@@ -166,7 +166,7 @@ def parse_metadata(buf: bytes) -> dict:
     units = []
     for pu in _subs(sg, 5):
         opts = _sub(pu, 1)
-        units.append({"type": _u8(pu, 0), "files": _files(opts, 0) if _u8(pu, 0) == _SENTENCEPIECE_OPTIONS else []})
+        units.append({"type": _u8(pu, 0), "files": _files(opts, 0) if _u8(pu, 0) in TOKENIZER_UNITS.values() else []})
     return {
         "name": _str(root, 0), "version": _str(root, 2), "min_parser_version": _str(root, 7),
         "inputs": [_str(t, 0) for t in _subs(sg, 2)],
@@ -208,10 +208,10 @@ def require_metadata(data: bytes, where: str) -> dict:
     if meta is None:
         raise InputError(f"{where}: .tflite has no TFLite Model Metadata (MediaPipe / TFLite Task need it); "
                          "convert it again with albert-edge convert")
-    units = [u for u in meta["input_process_units"] if u["type"] == _SENTENCEPIECE_OPTIONS and u["files"]]
+    units = [u for u in meta["input_process_units"] if u["type"] in TOKENIZER_UNITS.values() and u["files"]]
     if tuple(meta["inputs"]) != INPUT_NAMES or not units:
         raise InputError(f"{where}: its TFLite Model Metadata is not the text-classifier layout (inputs "
-                         f"{meta['inputs']}, SentencePiece tokenizer {'yes' if units else 'no'}); convert it again")
+                         f"{meta['inputs']}, tokenizer process unit {'yes' if units else 'no'}); convert it again")
     missing = [f["name"] for f in units[0]["files"] if f["name"] not in meta["associated_files"]]
     if missing:
         raise InputError(f"{where}: associated file {missing[0]} named in the metadata is not inside the file")

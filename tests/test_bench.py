@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from albert_edge.errors import InputError
+
 torch = pytest.importorskip("torch")
 
 SEQ = 16
@@ -158,7 +160,7 @@ def test_bench_pte_record(pte):
     recs = bench([pte], runs=7, warmup=1, on_result=seen.append)
     assert len(recs) == 1 and seen == recs
     rec = recs[0]
-    _check_record(rec, "pte", 7)
+    _check_record(rec, "executorch", 7)
     assert rec["precision"] == "fp32" and rec["method"] == "forward" and len(rec["latencies_ms"]) == 7
     assert rec["peak_rss_mb"] < 100  # a native process: no Python, no libtorch
     assert rec["size_mb"] == pytest.approx(pte.stat().st_size / 1e6)
@@ -210,21 +212,21 @@ def test_cli_bench_json_and_report(pte, onnx_file, tmp_path):
                         "--report", str(rep), "--accuracy", f"{pte.name}=0.91"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     recs = json.loads(out.read_text())
-    assert [x["format"] for x in recs] == ["pte", "onnx"]
+    assert [x["format"] for x in recs] == ["executorch", "onnx"]
     assert recs[0]["accuracy"] == 0.91
     for f in ("bench.json", "bench.md", "latency.png", "memory.png", "size_accuracy.png"):
         assert (rep / f).is_file(), f
-    assert "| micro_fp32.pte | pte | fp32 | host |" in (rep / "bench.md").read_text()
+    assert "| micro_fp32.pte | executorch | fp32 | host |" in (rep / "bench.md").read_text()
     assert "| micro_fp32.pte |" in r.stdout
 
 
 def test_report_marks_incomplete_and_emulated(tmp_path):
     from albert_edge.bench.report import markdown_table, write_report
 
-    recs = [{"artifact": "a.pte", "format": "pte", "precision": "int8", "device": "qemu-aarch64", "emulated": True,
+    recs = [{"artifact": "a.pte", "format": "executorch", "precision": "int8", "device": "qemu-aarch64", "emulated": True,
              "threads": 1, "seq_len": 16, "latency_ms": {"p50": 2.0, "p90": 3.0, "p99": 4.0, "min": 1.0},
              "load_ms": 1.0, "first_run_ms": 2.0, "peak_rss_mb": 9.0, "size_mb": 1.0, "complete": True},
-            {"artifact": "b.pte", "format": "pte", "precision": "int8", "device": "host", "complete": False,
+            {"artifact": "b.pte", "format": "executorch", "precision": "int8", "device": "host", "complete": False,
              "incomplete": True}]
     md = markdown_table(recs)
     assert "qemu-aarch64 (emulated)" in md and "INCOMPLETE" in md and "NOT device latency" in md
@@ -246,11 +248,11 @@ def _cli_fails(args: list[str], expect: str, timeout: float = 120) -> str:
 def test_bad_inputs(pte, tmp_path):
     _cli_fails([str(tmp_path / "missing.pte")], "no such file")
     (tmp_path / "text.pte").write_text("hello")
-    _cli_fails([str(tmp_path / "text.pte")], "not an ExecuTorch program")
+    _cli_fails([str(tmp_path / "text.pte")], "corrupt artifact: " + str(tmp_path / "text.pte") + ": not a ExecuTorch")
     (tmp_path / "x.bin").write_bytes(b"\0" * 100)
     _cli_fails([str(tmp_path / "x.bin")], "unknown artifact type")
     (tmp_path / "text.tflite").write_text("not a flatbuffer")
-    _cli_fails([str(tmp_path / "text.tflite")], "not a TFLite model")
+    _cli_fails([str(tmp_path / "text.tflite")], "not a LiteRT / TFLite file")
     # truncated program: passes the magic check, the runner fails and its stderr is shown
     trunc = tmp_path / "trunc.pte"
     trunc.write_bytes(pte.read_bytes()[:2000])
@@ -382,7 +384,7 @@ def test_ssh_device_end_to_end(sshd, pte, onnx_file, model, tmp_path):
 
     spec = f"{sshd}/?python={sys.executable}"  # the remote's Python for .onnx: this venv's
     recs = bench([pte, onnx_file], device=spec, runs=5, warmup=1)
-    assert [r["format"] for r in recs] == ["pte", "onnx"]
+    assert [r["format"] for r in recs] == ["executorch", "onnx"]
     for r in recs:
         assert r["device"] == sshd and r["arch"] == os.uname().machine and r["emulated"] is False
         assert r["seq_len"] == SEQ and r["latency_ms"]["p50"] > 0 and r["peak_rss_mb"] > 0
@@ -399,20 +401,35 @@ def test_ssh_device_end_to_end(sshd, pte, onnx_file, model, tmp_path):
     assert r.returncode == 0 and f"arch {os.uname().machine}" in r.stdout, r.stderr
 
 
+def _manifest(folder: Path, seq_lens: list[int], entries: list[tuple[str, str, str, dict]]) -> None:
+    """A manifest.json as converters write it (albert_edge.manifest), for files (name, backend, precision, points)."""
+    from albert_edge.files import sha256_file
+    from albert_edge.manifest import ArtifactEntry, Manifest, TokenizerEntry, write_manifest
+
+    arts = [ArtifactEntry(file=f, backend=b, precision=p, bytes=(folder / f).stat().st_size,
+                          sha256=sha256_file(folder / f), entry_points=e, inputs=[], outputs=[], parity={})
+            for f, b, p, e in entries]
+    tok = TokenizerEntry(kind="sentencepiece", files={}, config="tokenizer.json", config_sha256="", settings={},
+                         special_ids={})
+    write_manifest(folder, Manifest(task="sequence-classification", labels=["a", "b"], seq_lens=seq_lens,
+                                    tokenizer=tok, source={}, toolchain={}, artifacts=arts))
+
+
 def test_manifest_and_name_give_precision(tmp_path):
-    """converters' manifest.json layout: {"seq_lens": [...], "artifacts": [{"file", "precision", ...}]}."""
     from albert_edge.bench.artifacts import inspect_artifact
 
     (tmp_path / "model_a.pte").write_bytes(b"\0\0\0\0ET12" + b"\0" * 64)
     (tmp_path / "model_b.pte").write_bytes(b"\0\0\0\0ET12" + b"\0" * 64)
-    (tmp_path / "manifest.json").write_text(json.dumps({
-        "seq_lens": [32, 128], "artifacts": [{"file": "model_a.pte", "format": "executorch", "precision": "int8"},
-                                             {"file": "model_b.pte", "format": "executorch", "precision": "fp32"}]}))
+    _manifest(tmp_path, [32, 128], [("model_a.pte", "executorch", "int8", {"forward": 128, "forward_32": 32}),
+                                    ("model_b.pte", "executorch", "fp32", {"forward": 128, "forward_32": 32})])
     a, b = inspect_artifact(tmp_path / "model_a.pte"), inspect_artifact(tmp_path / "model_b.pte")
     assert (a.precision, b.precision, a.seq_lens) == ("int8", "fp32", [32, 128])
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "student_int8.tflite").write_bytes(b"\0\0\0\0TFL3" + b"\0" * 64)
     assert inspect_artifact(tmp_path / "other" / "student_int8.tflite").precision == "int8"
+    (tmp_path / "manifest.json").write_text('{"format_version": 1, "artifacts": []}')
+    with pytest.raises(InputError, match="format_version 1"):
+        inspect_artifact(tmp_path / "model_a.pte")
 
 
 def test_dynamic_onnx_runs_at_the_manifest_length(tmp_path):
@@ -422,8 +439,7 @@ def test_dynamic_onnx_runs_at_the_manifest_length(tmp_path):
 
     (tmp_path / "model_fp32.onnx").write_bytes(b"\x08\x07" + b"\x00" * 64)
     (tmp_path / "model_fp32.pte").write_bytes(b"\x00\x00\x00\x00ET12" + b"\x00" * 64)
-    (tmp_path / "manifest.json").write_text(json.dumps({"seq_lens": [64], "artifacts": [
-        {"file": "model_fp32.onnx", "format": "onnx", "precision": "fp32"},
-        {"file": "model_fp32.pte", "format": "executorch", "precision": "fp32"}]}))
+    _manifest(tmp_path, [64], [("model_fp32.onnx", "onnx", "fp32", {"default": 0}),
+                               ("model_fp32.pte", "executorch", "fp32", {"forward": 64})])
     assert default_seq_len(inspect_artifact(tmp_path / "model_fp32.onnx")) == 64
     assert default_seq_len(inspect_artifact(tmp_path / "model_fp32.pte")) is None  # its methods fix the length

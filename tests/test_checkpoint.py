@@ -84,7 +84,10 @@ def copy_ckpt(src: Path, dst: Path) -> Path:
     ("extra-key", "unexpected key"),
     ("missing-key", "missing key albert.pooler.weight"),
     ("no-spiece", "spiece.model missing"),
-    ("vocab-mismatch", "tokenizer has 3000 pieces but config.json says vocab_size 3001"),
+    ("vocab-mismatch", "tokenizer has 3000 entries but config.json says vocab_size 3001"),
+    ("both-tokenizers", "both spiece.model and vocab.txt"),
+    ("unknown-tokenizer-class", "tokenizer_class 'GPT2Tokenizer' is not supported"),
+    ("unknown-tokenizer-json", "tokenizer model 'BPE' is not supported"),
 ])
 def test_bad_checkpoints_fail_with_one_clear_line(tmp_path, tiny_ckpt, case, match):
     from safetensors.torch import load_file, save_file
@@ -113,6 +116,12 @@ def test_bad_checkpoints_fail_with_one_clear_line(tmp_path, tiny_ckpt, case, mat
         save_file(sd, st)
     elif case == "no-spiece":
         (d / "spiece.model").unlink()
+    elif case == "both-tokenizers":
+        (d / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n")
+    elif case == "unknown-tokenizer-class":
+        (d / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "GPT2Tokenizer"}))
+    elif case == "unknown-tokenizer-json":
+        (d / "tokenizer.json").write_text(json.dumps({"model": {"type": "BPE"}}))
     elif case == "vocab-mismatch":
         sd = load_file(st)
         sd["albert.embeddings.word_embeddings.weight"] = torch.zeros(3001, 16)
@@ -131,3 +140,22 @@ def test_save_is_atomic_and_leaves_nothing_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         C.save_checkpoint(model, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_wordpiece_checkpoint_loads_and_checks_its_vocab_size(tmp_path):
+    """A Chinese-style ALBERT: BertTokenizer files (vocab.txt, tokenizer_config.json), no spiece.model."""
+    from albert_edge.checkpoint import new_model, save_checkpoint
+    from albert_edge.model import AlbertConfig
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "我", "喜", "欢", "##欢", "good"]
+    tok_dir = tmp_path / "tok"
+    tok_dir.mkdir()
+    (tok_dir / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    (tok_dir / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "BertTokenizer"}))
+    cfg = AlbertConfig.micro(vocab_size=len(vocab), id2label={0: "neg", 1: "pos"})
+    ck = save_checkpoint(new_model(cfg), tmp_path / "ck", tokenizer_dir=tok_dir)
+    loaded = load_checkpoint(ck)
+    assert loaded.tokenizer_path.name == "vocab.txt"
+    (ck / "vocab.txt").write_text("\n".join(vocab[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(CheckpointError, match="tokenizer has 9 entries but config.json says vocab_size 10"):
+        load_checkpoint(ck)

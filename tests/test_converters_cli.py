@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from albert_edge.cli import app
 from albert_edge.errors import InputError, MissingExtraError, ParityError
-from converters import CONVERTERS, convert_checkpoint, get_converter
+from albert_edge.backends import get_backend, names
+from converters import convert_checkpoint
 
 pytest.importorskip("onnxruntime")
 runner = CliRunner()
@@ -25,9 +26,10 @@ def invoke(*args):
 
 
 def test_registry_is_explicit_and_unknown_backend_lists_choices(tiny_ckpt, tmp_path):
-    assert list(CONVERTERS) == ["executorch", "tflite", "onnx"]
+    assert names() == ["executorch", "tflite", "onnx"]
+    assert get_backend("pte") is get_backend(".pte") is get_backend("executorch")
     with pytest.raises(InputError, match="executorch, tflite, onnx"):
-        get_converter("coreml")
+        get_backend("coreml")
     _, e = invoke("convert", tiny_ckpt, "--to", "coreml", "--out", tmp_path / "o")
     assert isinstance(e, InputError) and "choose from executorch, tflite, onnx" in str(e)
     assert not (tmp_path / "o").exists()
@@ -55,7 +57,7 @@ def test_cli_convert_then_predict_matches_checkpoint(tiny_ckpt, tmp_path):
 
 @pytest.mark.parametrize("suffix", [".pte", ".tflite", ".onnx"])
 def test_corrupt_or_foreign_artifact_is_one_line(tmp_path, suffix):
-    from converters.runtime import load_artifact_predictor
+    from albert_edge import load as load_artifact_predictor
 
     bad = tmp_path / f"model{suffix}"
     bad.write_bytes(b"\x00garbage, not a model" * 10)
@@ -64,12 +66,12 @@ def test_corrupt_or_foreign_artifact_is_one_line(tmp_path, suffix):
     assert "\n" not in str(ei.value) and str(bad) in str(ei.value)
     foreign = tmp_path / "notes.txt"
     foreign.write_text("hello")
-    with pytest.raises(InputError, match="not a .pte, .tflite or .onnx"):
+    with pytest.raises(InputError, match="unknown artifact type '.txt'; expected .pte, .tflite, .onnx"):
         load_artifact_predictor(foreign)
 
 
 def test_missing_extra_names_the_pip_fix(tmp_path, monkeypatch):
-    from converters.runtime import PteRunner
+    from albert_edge.runtime.executorch import PteRunner
 
     real = builtins.__import__
 

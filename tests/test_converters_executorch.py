@@ -8,8 +8,9 @@ import pytest
 pytest.importorskip("executorch")
 
 from converters import convert_checkpoint  # noqa: E402
-from converters.bundle import sha256_file  # noqa: E402
-from converters.runtime import PteRunner, load_artifact_predictor  # noqa: E402
+from albert_edge.files import sha256_file  # noqa: E402
+from albert_edge.predict import load as load_artifact_predictor  # noqa: E402
+from albert_edge.runtime.executorch import PteRunner  # noqa: E402
 
 LENS = [16, 32]
 
@@ -28,14 +29,15 @@ def manifest(pte_dir):
 
 def test_manifest_entries(manifest, pte_dir):
     assert manifest["labels"] == ["negative", "neutral", "positive"] and manifest["seq_lens"] == LENS
-    assert manifest["tokenizer"]["file"] == "spiece.model" and manifest["tokenizer"]["do_lower_case"] is True
+    assert list(manifest["tokenizer"]["files"]) == ["spiece.model"] and manifest["tokenizer"]["settings"]["do_lower_case"] is True
+    assert manifest["format_version"] == 2 and manifest["task"] == "sequence-classification"
     assert manifest["toolchain"]["executorch"] and manifest["source"]["kind"] == "hf-fp32"
     files = {a["file"]: a for a in manifest["artifacts"]}
     assert set(files) == {"model_fp32.pte", "model_int8.pte"}
     for name, a in files.items():
         assert a["bytes"] == (pte_dir / name).stat().st_size and a["sha256"] == sha256_file(pte_dir / name)
         assert [i["name"] for i in a["inputs"]] == ["input_ids", "attention_mask"] and a["outputs"][0]["name"] == "logits"
-        assert set(a["methods"]) == {"forward", "forward_16", "forward_32"}
+        assert a["entry_points"] == {"forward": 32, "forward_16": 16, "forward_32": 32}
     assert files["model_int8.pte"]["bytes"] < files["model_fp32.pte"]["bytes"]
 
 
@@ -67,9 +69,10 @@ def test_runtime_rerun_matches_eager_and_tokenizer_inside(pte_dir, tiny_ckpt, sp
     from albert_edge.checkpoint import load_checkpoint
 
     r = PteRunner(pte_dir / "model_fp32.pte")
-    assert r.tokenizer_bytes == (spiece_dir / "spiece.model").read_bytes()
+    assert r.tokenizer_files == {"spiece.model": (spiece_dir / "spiece.model").read_bytes()}
     assert r.seq_lens == LENS and r.labels == ["negative", "neutral", "positive"]
-    assert {"forward", "forward_16", "forward_32", "tokenizer_model", "tokenizer_config", "max_seq_len"} <= set(r.method_names)
+    assert {"forward", "forward_16", "forward_32", "tokenizer_model", "tokenizer_config", "bundle_sha256",
+            "max_seq_len"} <= set(r.method_names)
     model = load_checkpoint(tiny_ckpt).model
     for L in LENS:
         e = r.tokenizer.encode("Great phone, terrible battery.", max_length=L, padding=True)
@@ -81,9 +84,9 @@ def test_runtime_rerun_matches_eager_and_tokenizer_inside(pte_dir, tiny_ckpt, sp
 
 def test_int8_predictor_and_max_length(pte_dir):
     p = load_artifact_predictor(pte_dir / "model_int8.pte", max_length=10)
-    assert p.max_length == 10 and p.seq_len == 16
+    assert p.max_length == 10 and p.runner.bucket(5) == 16 and p.runner.bucket(17) == 32
     out = p.predict(["fine", "a much longer sentence that will certainly be truncated at ten tokens"])
-    assert len(out) == 2 and out[1].truncated and abs(sum(out[0].probs) - 1) < 1e-6
+    assert len(out) == 2 and out[1]["truncated"] and abs(sum(out[0]["probs"]) - 1) < 1e-6
 
 
 def test_bundled_program_verifies(pte_dir):
@@ -122,4 +125,4 @@ def test_fp32_parity_holds_for_large_activations(tmp_path):
         model.classifier.weight.mul_(100.0)  # logits of a few units: the erf GELU put them 2.5e-4 off
     ckpt = save_checkpoint(model, tmp_path / "ckpt", tokenizer_dir=SPIECE_DIR)
     m = convert_checkpoint(ckpt, tmp_path / "out", formats=["executorch"], precisions=["fp32"], seq_lens=[16])
-    assert m["artifacts"][0]["parity"]["forward"]["vs_fp32"]["max_abs_diff"] <= 1e-4
+    assert m.artifacts[0].parity["forward"]["vs_fp32"]["max_abs_diff"] <= 1e-4

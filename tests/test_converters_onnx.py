@@ -8,8 +8,9 @@ import pytest
 pytest.importorskip("onnxruntime")
 
 from converters import convert_checkpoint  # noqa: E402
-from converters.bundle import sha256_file  # noqa: E402
-from converters.runtime import OnnxRunner, load_artifact_predictor  # noqa: E402
+from albert_edge.files import sha256_file  # noqa: E402
+from albert_edge.predict import load as load_artifact_predictor  # noqa: E402
+from albert_edge.runtime.onnx import OnnxRunner  # noqa: E402
 
 LENS = [16, 32]
 
@@ -52,7 +53,7 @@ def test_run_any_length_and_predict(onnx_dir, tiny_ckpt):
     got = load_artifact_predictor(onnx_dir / "model_fp32.onnx").predict(texts)
     want = CheckpointPredictor(tiny_ckpt, max_length=32).predict(texts)
     for g, w in zip(got, want):
-        assert g.label == w.label and np.allclose(g.logits, w.logits, atol=1e-4)
+        assert g["label"] == w["label"] and np.allclose(g["logits"], w["logits"], atol=1e-4)
 
 
 def test_reconversion_is_byte_identical(tiny_ckpt, tmp_path, onnx_dir):

@@ -11,10 +11,11 @@ import pytest
 pytest.importorskip("litert_torch")
 pytest.importorskip("ai_edge_litert")
 
+from albert_edge.files import sha256_file  # noqa: E402
+from albert_edge.predict import load as load_artifact_predictor  # noqa: E402
+from albert_edge.runtime.tflite import TfliteRunner  # noqa: E402
 from albert_edge.verify import PARITY_SENTENCES  # noqa: E402
 from converters import convert_checkpoint  # noqa: E402
-from converters.bundle import sha256_file  # noqa: E402
-from converters.runtime import TfliteRunner, load_artifact_predictor  # noqa: E402
 from converters.tflite_metadata import (  # noqa: E402
     IDENTIFIER, parse_metadata, read_metadata, require_metadata, text_classifier_metadata,
 )
@@ -30,15 +31,19 @@ def tfl_dir(tiny_ckpt, tmp_path_factory):
 
 
 def test_associated_files_zip(tfl_dir, spiece_dir):
+    from albert_edge.tokenizer import load_tokenizer
+
     for prec in ("fp32", "int8"):
         data = (tfl_dir / f"model_{prec}.tflite").read_bytes()
         assert data[4:8] == b"TFL3"
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            assert z.namelist() == ["spiece.model", "labels.txt", "tokenizer.json"]
+            assert z.namelist() == ["spiece.model", "tokenizer.json", "labels.txt", "spiece_portable.model",
+                                    "checksums.json"]
             assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
             assert z.infolist()[0].header_offset > len(data) // 4  # offsets count from the file start (populator layout)
             assert z.read("spiece.model") == (spiece_dir / "spiece.model").read_bytes()
             assert z.read("labels.txt") == b"negative\nneutral\npositive\n"
+            assert z.read("spiece_portable.model") == load_tokenizer(spiece_dir).portable_spiece()
             conf = json.loads(z.read("tokenizer.json"))
         assert conf["inputs"] == ["ids", "mask", "segment_ids"] and conf["output"] == "logits"
         assert conf["seq_lens"] == [32]
@@ -50,15 +55,16 @@ def test_metadata_layout(tfl_dir):
         assert meta["inputs"] == ["ids", "mask", "segment_ids"] and meta["min_parser_version"] == "1.1.0"
         assert [o["name"] for o in meta["outputs"]] == ["probability", "logits"]
         assert meta["outputs"][0]["files"] == [{"name": "labels.txt", "type": 2}]  # TENSOR_AXIS_LABELS
-        assert meta["input_process_units"] == [{"type": 5, "files": [{"name": "spiece.model", "type": 0}]}]
+        assert meta["input_process_units"] == [{"type": 5, "files": [{"name": "spiece_portable.model", "type": 0}]}]
 
 
 def test_metadata_roundtrip_and_damage():
-    buf = text_classifier_metadata(name="n", description="d", version="1", seq_len=8, spiece_file="sp.model",
-                                   labels_file="l.txt", outputs=[("probability", "p")])
+    buf = text_classifier_metadata(name="n", description="d", version="1", seq_len=8, tokenizer_kind="wordpiece",
+                                   tokenizer_file="vocab.txt", labels_file="l.txt", outputs=[("probability", "p")])
     assert buf[4:8] == IDENTIFIER
     m = parse_metadata(buf)
     assert m["name"] == "n" and m["outputs"] == [{"name": "probability", "files": [{"name": "l.txt", "type": 2}]}]
+    assert m["input_process_units"] == [{"type": 4, "files": [{"name": "vocab.txt", "type": 5}]}]  # BERT, VOCABULARY
     with pytest.raises(ValueError):
         parse_metadata(b"\0" * 16)
 
@@ -71,13 +77,14 @@ def test_single_subgraph_parity_and_run(tfl_dir, tiny_ckpt):
     m = json.loads((tfl_dir / "manifest.json").read_text())
     files = {a["file"]: a for a in m["artifacts"]}
     fp32 = files["model_fp32.tflite"]
-    assert set(fp32["signatures"]) == {"serving_default"} and "[16]" in fp32["note"] and fp32["seq_lens"] == [32]
+    assert fp32["entry_points"] == {"serving_default": 32} and "[16]" in fp32["details"]["note"]
+    assert [o["name"] for o in fp32["outputs"]] == ["probability", "logits"]
     assert files["model_int8.tflite"]["bytes"] < fp32["bytes"]
-    agree = fp32["mediapipe_tokenizer"]
+    agree = fp32["details"]["mediapipe_tokenizer"]
     assert agree["texts"] == len(PARITY_SENTENCES) and 0.0 <= agree["agreement_with_hf_ids"] <= 1.0
     assert fp32["parity"]["serving_default"]["vs_fp32"]["max_abs_diff"] <= 1e-4
     r = TfliteRunner(tfl_dir / "model_fp32.tflite")
-    assert r.metadata is not None and r.seq_lens == [32]
+    assert r.seq_lens == [32] and read_metadata((tfl_dir / "model_fp32.tflite").read_bytes()) is not None
     sig = r.interpreter.get_signature_list()
     assert list(sig) == ["serving_default"]
     assert sig["serving_default"]["inputs"] == ["ids", "mask", "segment_ids"]
@@ -92,7 +99,7 @@ def test_single_subgraph_parity_and_run(tfl_dir, tiny_ckpt):
                                         segment_ids=np.zeros_like(ids, dtype=np.int32))
     assert np.abs(out["probability"] - torch.softmax(torch.from_numpy(ref), -1).numpy()).max() <= 1e-5
     preds = load_artifact_predictor(tfl_dir / "model_int8.tflite", max_length=16).predict(["ok", "bad"])
-    assert [p.label in r.labels for p in preds] == [True, True]
+    assert [p["label"] in r.labels for p in preds] == [True, True]
 
 
 def test_int8_weights_survive_packaging(tfl_dir):

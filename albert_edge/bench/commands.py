@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from ..backends import get_backend
 from ..errors import InputError
 from .report import markdown_table, write_json, write_report
 from .run import BenchInterrupted, bench
@@ -85,4 +86,4 @@ def device_check_command(spec: str) -> None:
     dev = get_device(spec)
     with dev:
         typer.echo(f"{dev.spec}: arch {dev.arch}, cpu {dev.cpu or '?'}{', emulated' if dev.emulated else ''}, "
-                   f"runs {', '.join('.' + f for f in dev.formats)}")
+                   f"runs {', '.join(get_backend(f).suffix for f in dev.formats)}")

@@ -27,11 +27,15 @@ import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..backends import BACKENDS, Backend, get_backend
 from ..errors import BenchError, InputError
 from .build import RUNNER_DIR, build_pte_runner, cache_dir
 
-PY_RUNNERS = {"tflite": "litert_runner.py", "onnx": "ort_runner.py"}
-RUNNER_NAMES = {"pte": "pte_runner", "tflite": "litert_runner.py", "onnx": "ort_runner.py"}
+NATIVE = Backend.EXECUTORCH.value  # the one backend whose device runner is a native binary we build
+
+
+def runner_name(fmt: str) -> str:
+    return get_backend(fmt).device_runner
 
 
 def _clean_stderr(text: str, n: int = 3) -> str:
@@ -116,7 +120,7 @@ class Device:
     arch = platform.machine()
     emulated = False
     cpu = ""
-    formats = ("pte", "tflite", "onnx")
+    formats = tuple(b.value for b in BACKENDS)
 
     def __enter__(self) -> "Device":
         self.open()
@@ -133,8 +137,8 @@ class Device:
 
     def check_format(self, fmt: str) -> None:
         if fmt not in self.formats:
-            raise InputError(f"device {self.spec} runs {', '.join('.' + f for f in self.formats)} artifacts only, "
-                             f"not .{fmt}")
+            raise InputError(f"device {self.spec} runs {', '.join(get_backend(f).suffix for f in self.formats)} "
+                             f"artifacts only, not {get_backend(fmt).suffix}")
 
     def run(self, fmt: str, artifact: Path, args: list[str], *, timeout: float | None = None) -> dict:
         raise NotImplementedError
@@ -149,16 +153,16 @@ class HostDevice(Device):
         self._bundle: Path | None = None
 
     def command(self, fmt: str, artifact: Path, args: list[str]) -> list[str]:
-        if fmt == "pte":
+        if fmt == NATIVE:
             if self._bundle is None:
                 self._bundle = build_pte_runner("host")
             return [str(self._bundle / "pte_runner"), str(artifact), *args]
-        return [sys.executable, str(RUNNER_DIR / PY_RUNNERS[fmt]), str(artifact), *args]
+        return [sys.executable, str(RUNNER_DIR / runner_name(fmt)), str(artifact), *args]
 
     def run(self, fmt, artifact, args, *, timeout=None):
         self.check_format(fmt)
         cmd = self.command(fmt, artifact, args)
-        what = f"{RUNNER_NAMES[fmt]} on {artifact.name}"
+        what = f"{runner_name(fmt)} on {artifact.name}"
         return parse_runner_json(run_process(cmd, what=what, timeout=timeout), what)
 
 
@@ -202,17 +206,17 @@ class QemuDevice(Device):
     def command(self, fmt: str, artifact: Path, args: list[str]) -> tuple[list[str], dict]:
         env = {**os.environ, "QEMU_CPU": os.environ.get("QEMU_CPU", "neoverse-n1")}
         qemu = [qemu_binary(), "-L", str(self.sysroot)]
-        if fmt == "pte":
+        if fmt == NATIVE:
             return self._wrap([*qemu, str(self.bundle / "pte_runner"), str(artifact), *args]), env
         env["PYTHONPATH"] = str(self.site)
         env.pop("PYTHONHOME", None)
         python = self.sysroot / "usr" / "bin" / "python3.11"
-        return self._wrap([*qemu, str(python), "-s", str(RUNNER_DIR / PY_RUNNERS[fmt]), str(artifact), *args]), env
+        return self._wrap([*qemu, str(python), "-s", str(RUNNER_DIR / runner_name(fmt)), str(artifact), *args]), env
 
     def run(self, fmt, artifact, args, *, timeout=None):
         self.check_format(fmt)
         cmd, env = self.command(fmt, artifact, args)
-        what = f"{RUNNER_NAMES[fmt]} (qemu-aarch64) on {artifact.name}"
+        what = f"{runner_name(fmt)} (qemu-aarch64) on {artifact.name}"
         return parse_runner_json(run_process(cmd, what=what, timeout=timeout, env=env), what)
 
 
@@ -293,13 +297,13 @@ class SshDevice(Device):
         if self.remote_dir is None:
             self.open()
         rd = shlex.quote(self.remote_dir)
-        if fmt == "pte":
+        if fmt == NATIVE:
             if "runner" not in self._uploaded:
                 self._upload_dir(self._runner_bundle(), "runner")
                 self._uploaded.add("runner")
             exe = f"{rd}/runner/pte_runner"
         else:
-            name = PY_RUNNERS[fmt]
+            name = runner_name(fmt)
             if name not in self._uploaded:
                 self._upload_dir(RUNNER_DIR, "py", [name])
                 self._uploaded.add(name)
@@ -312,7 +316,7 @@ class SshDevice(Device):
             self._upload_dir(artifact.parent, "a", names)
             self._uploaded = {k for k in self._uploaded if not k.startswith("artifact:")} | {key}
         script = f"{exe} {rd}/a/{shlex.quote(artifact.name)} {' '.join(shlex.quote(a) for a in args)}"
-        what = f"{RUNNER_NAMES[fmt]} on {artifact.name}"
+        what = f"{runner_name(fmt)} on {artifact.name}"
         return parse_runner_json(self._remote(script, what=what, timeout=timeout), what)
 
 
@@ -323,7 +327,7 @@ def android_runner_dir() -> Path:
 
 class AdbDevice(Device):
     arch = "arm64-v8a"
-    formats = ("pte",)
+    formats = (NATIVE,)
     remote = "/data/local/tmp/albert-edge"
 
     def __init__(self, spec: str) -> None:

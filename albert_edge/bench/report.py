@@ -75,7 +75,7 @@ def plot(records: list[dict], out_dir: str | Path) -> list[Path]:
         return []
     written = []
     names = [label(r) + (" (emul.)" if r.get("emulated") else "") for r in recs]
-    colors = {"pte": "#4c72b0", "tflite": "#dd8452", "onnx": "#55a868"}
+    colors = {"executorch": "#4c72b0", "tflite": "#dd8452", "onnx": "#55a868"}
     c = [colors.get(r.get("format"), "#888888") for r in recs]
     h = max(2.5, 0.45 * len(recs) + 1.2)
 

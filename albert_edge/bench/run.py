@@ -55,7 +55,7 @@ def runner_args(*, threads: int, runs: int, warmup: int, seq_len: int | None, ou
 
 def make_record(art: Artifact, dev: Device, res: dict, *, threads: int, runs: int, warmup: int) -> dict:
     precision = art.precision or res.get("precision_guess") or (
-        pte_precision_guess(art.path) if art.format == "pte" else None) or (
+        pte_precision_guess(art.path) if art.format == "executorch" else None) or (
         onnx_precision_guess(art.path) if art.format == "onnx" else None) or "unknown"
     rec = {
         "artifact": str(art.path),

@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.albertedge.core.AlbertTokenizer;
+import org.albertedge.core.Encoding;
 import org.albertedge.core.Classification;
+import org.albertedge.core.Tokenizer;
 import org.albertedge.core.TokenizerBundle;
 import org.albertedge.core.TokenizerException;
 import org.pytorch.executorch.EValue;
@@ -21,7 +22,7 @@ import org.pytorch.executorch.Tensor;
 final class ExecuTorchBackend implements Backend {
     private final Module module;
     private final TokenizerBundle bundle;
-    private final AlbertTokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final int[] lengths;
     private final int maxLen;
 
@@ -48,7 +49,7 @@ final class ExecuTorchBackend implements Backend {
         int needed = tokenizer.encode(text, 0, false).ids.length;
         int len = lengths[lengths.length - 1];
         for (int l : lengths) if (l >= needed) { len = l; break; } // shortest bucket that fits
-        AlbertTokenizer.Encoding enc = tokenizer.encode(text, len, true);
+        Encoding enc = tokenizer.encode(text, len, true);
         long[] ids = new long[len], mask = new long[len];
         for (int i = 0; i < len; i++) {
             ids[i] = enc.ids[i];
@@ -65,7 +66,7 @@ final class ExecuTorchBackend implements Backend {
 
     @Override
     public String describe() {
-        return "ExecuTorch + Java tokenizer (vocab " + tokenizer.vocabSize() + "), lengths " + Arrays.toString(lengths)
+        return "ExecuTorch + Java " + tokenizer.kind() + " tokenizer (vocab " + tokenizer.vocabSize() + "), lengths " + Arrays.toString(lengths)
                 + ", labels " + bundle.config.labels;
     }
 

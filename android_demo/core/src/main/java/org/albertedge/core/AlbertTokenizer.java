@@ -20,25 +20,11 @@ import java.util.Map;
  * Viterbi per word with HF tie-breaking, optional split_digit_comma; then {@code [CLS] … [SEP]}, truncation, padding.
  * All indexing is by code point (Java strings are UTF-16; Python and Rust index code points).
  */
-public final class AlbertTokenizer {
+public final class AlbertTokenizer implements Tokenizer {
     public static final String UNDERLINE = "\u2581";
     /** The special pieces; ids always come from the model. */
     public static final String PAD = "<pad>", UNK = "<unk>", CLS = "[CLS]", SEP = "[SEP]", MASK = "[MASK]";
-    private static final String[] SPECIALS_LONGEST_FIRST = {MASK, "<unk>", "<pad>", CLS, SEP};
     private static final double UNK_PENALTY = 10.0;
-
-    /** Result of {@link #encode}. */
-    public static final class Encoding {
-        public final int[] ids;
-        public final int[] attentionMask;
-        public final boolean truncated;
-
-        Encoding(int[] ids, int[] attentionMask, boolean truncated) {
-            this.ids = ids;
-            this.attentionMask = attentionMask;
-            this.truncated = truncated;
-        }
-    }
 
     private final SentencePieceModel model;
     private final PrecompiledCharsmap charsmap;
@@ -49,6 +35,9 @@ public final class AlbertTokenizer {
     private final double unkScore;
     private final Map<String, Integer> specialIds = new LinkedHashMap<>();
     private final Map<String, List<String>> cache = new HashMap<>();
+    private final AddedTokens added;
+    /** transformers 5 builds ALBERT's Unigram with unk_id=1 whatever the model says; other layouts are refused. */
+    static final int HF_UNK_ID = 1;
 
     public AlbertTokenizer(SentencePieceModel model) throws TokenizerException {
         this(model, true, false, false);
@@ -75,6 +64,10 @@ public final class AlbertTokenizer {
         }
         maxPieceCodePoints = maxLen;
         unkScore = min - UNK_PENALTY;
+        if (model.unkId() != HF_UNK_ID) {
+            throw new TokenizerException("unsupported SentencePiece option unk_id=" + model.unkId()
+                    + ": HF AlbertTokenizer always uses id 1 as <unk>; retrain with unk_id=1 (ALBERT layout)");
+        }
         String[][] roles = {{"pad", PAD}, {"unk", UNK}, {"cls", CLS}, {"sep", SEP}, {"mask", MASK}};
         for (String[] role : roles) {
             Integer id = role[1].equals(UNK) ? Integer.valueOf(model.unkId()) : vocab.get(role[1]);
@@ -84,6 +77,14 @@ public final class AlbertTokenizer {
             }
             specialIds.put(role[0], id);
         }
+        List<String> addedTokens = new ArrayList<>(List.of(PAD, model.piece(HF_UNK_ID), CLS, SEP, MASK));
+        for (int i = 0; i < n; i++) {
+            int type = model.type(i);
+            if (type == SentencePieceModel.CONTROL || type == SentencePieceModel.USER_DEFINED) {
+                addedTokens.add(model.piece(i));
+            }
+        }
+        added = new AddedTokens(addedTokens);
     }
 
     /** Tokenizer for a model plus the bundle's tokenizer.json settings (special ids cross-checked). */
@@ -100,9 +101,10 @@ public final class AlbertTokenizer {
         return t;
     }
 
-    public int vocabSize() { return model.size(); }
-    public int specialId(String role) { return specialIds.get(role); }
-    public Map<String, Integer> specialIds() { return new LinkedHashMap<>(specialIds); }
+    @Override public String kind() { return "sentencepiece"; }
+    @Override public int vocabSize() { return model.size(); }
+    @Override public int specialId(String role) { return specialIds.get(role); }
+    @Override public Map<String, Integer> specialIds() { return new LinkedHashMap<>(specialIds); }
     public SentencePieceModel model() { return model; }
 
     // -- pipeline ------------------------------------------------------------------------------------------------
@@ -171,7 +173,7 @@ public final class AlbertTokenizer {
      * table predates their decompositions (Unicode 12+). All are starters (combining class 0), so NFKD can be
      * applied to the runs between them. Sorted.
      */
-    private static final int[] NFKD_HF_KEEPS = {
+    static final int[] NFKD_HF_KEEPS = {
         0x32FF, 0xA7F2, 0xA7F3, 0xA7F4, 0xAB69, 0x10781, 0x10782, 0x10783, 0x10784, 0x10785, 0x10787, 0x10788,
         0x10789, 0x1078A, 0x1078B, 0x1078C, 0x1078D, 0x1078E, 0x1078F, 0x10790, 0x10791, 0x10792, 0x10793, 0x10794,
         0x10795, 0x10796, 0x10797, 0x10798, 0x10799, 0x1079A, 0x1079B, 0x1079C, 0x1079D, 0x1079E, 0x1079F, 0x107A0,
@@ -278,29 +280,23 @@ public final class AlbertTokenizer {
         return charsmap != null ? charsmap.normalizeHf(t) : t;
     }
 
-    /** Pieces of {@code text}, special pieces typed in it kept whole. */
+    /** Pieces of {@code text}: added tokens (specials, CONTROL, USER_DEFINED) cut out of the raw text first. */
     public List<String> tokenize(String text) {
         List<String> out = new ArrayList<>();
-        int chunkStart = 0;
-        for (int i = 0; i < text.length(); ) {
-            String special = specialAt(text, i);
-            if (special == null) {
-                i++;
-                continue;
-            }
-            chunkPieces(text.substring(chunkStart, i), out);
-            out.add(special);
-            i += special.length();
-            chunkStart = i;
+        for (AddedTokens.Segment seg : added.split(text)) {
+            if (seg.added) out.add(seg.text);
+            else chunkPieces(seg.text, out);
         }
-        chunkPieces(text.substring(chunkStart), out);
         return out;
     }
 
-    private static String specialAt(String text, int i) {
-        if (text.charAt(i) != '[' && text.charAt(i) != '<') return null;
-        for (String s : SPECIALS_LONGEST_FIRST) if (text.startsWith(s, i)) return s;
-        return null;
+    /** Ids of one text; offsets are not tracked on this kind (null). */
+    @Override
+    public Encoding.Tokens tokens(String text) {
+        List<String> pieces = tokenize(text);
+        int[] ids = new int[pieces.size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = pieceToId(pieces.get(i));
+        return new Encoding.Tokens(ids, null);
     }
 
     private void chunkPieces(String chunk, List<String> out) {
@@ -423,38 +419,5 @@ public final class AlbertTokenizer {
     public int pieceToId(String piece) {
         Integer id = vocab.get(piece);
         return id != null ? id : model.unkId();
-    }
-
-    /** {@code [CLS] pieces [SEP]} ids, no truncation or padding. */
-    public int[] encode(String text) {
-        return encode(text, 0, false).ids;
-    }
-
-    /**
-     * {@code [CLS] A [SEP]}; if {@code maxLength > 0}, A is cut from the end so the whole fits, and with
-     * {@code padding} the ids are padded with {@code <pad>} (attention mask 0) up to maxLength.
-     */
-    public Encoding encode(String text, int maxLength, boolean padding) {
-        List<String> a = tokenize(text);
-        boolean truncated = false;
-        if (maxLength > 0) {
-            int budget = maxLength - 2;
-            if (budget < 0) throw new IllegalArgumentException("maxLength " + maxLength
-                    + " leaves no room for [CLS] and [SEP]");
-            if (a.size() > budget) {
-                a = a.subList(0, budget);
-                truncated = true;
-            }
-        }
-        int len = a.size() + 2;
-        int width = padding && maxLength > len ? maxLength : len;
-        int[] ids = new int[width];
-        int[] mask = new int[width];
-        ids[0] = specialIds.get("cls");
-        for (int i = 0; i < a.size(); i++) ids[i + 1] = pieceToId(a.get(i));
-        ids[len - 1] = specialIds.get("sep");
-        Arrays.fill(mask, 0, len, 1);
-        Arrays.fill(ids, len, width, specialIds.get("pad"));
-        return new Encoding(ids, mask, truncated);
     }
 }

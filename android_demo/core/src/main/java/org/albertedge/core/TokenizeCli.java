@@ -18,10 +18,15 @@ import java.nio.file.Paths;
  * it does not start an empty one). Errors: one line on stderr, exit 2. Options (for parity tests of the other
  * settings): --no-lower-case, --keep-accents, --split-digit-comma. A {@code .tflite} in place of the model uses the
  * tokenizer carried in its appended zip, with that bundle's tokenizer.json settings (options ignored).
+ *
+ * <p>{@code --jsonl MODEL REQUESTS}: one request a line, {@code {"text", "pair" (or null), "max_length" (0: none),
+ * "padding", "settings" (a bundle tokenizer.json: kind and its options)}}; answers one line each,
+ * {@code {"ids", "types", "mask", "offsets" (null where not tracked)}}. One JVM for many texts and settings: what the
+ * differential tests against HF use.
  */
 public final class TokenizeCli {
     static final String USAGE = "usage: tokenize.sh [--no-lower-case] [--keep-accents] [--split-digit-comma] "
-            + "SPIECE_MODEL TEXT_FILE";
+            + "SPIECE_MODEL TEXT_FILE | tokenize.sh --jsonl SPIECE_MODEL_OR_VOCAB_TXT REQUESTS.jsonl";
 
     public static void main(String[] args) {
         try {
@@ -36,6 +41,7 @@ public final class TokenizeCli {
     }
 
     static int run(String[] args) throws TokenizerException {
+        if (args.length == 3 && args[0].equals("--jsonl")) return jsonl(args[1], args[2]);
         boolean lower = true, keepAccents = false, splitDigitComma = false;
         java.util.List<String> pos = new java.util.ArrayList<>();
         for (String a : args) {
@@ -56,7 +62,7 @@ public final class TokenizeCli {
             return 2;
         }
         String modelPath = pos.get(0), textPath = pos.get(1);
-        AlbertTokenizer tok;
+        Tokenizer tok;
         try {
             byte[] model = readFile(modelPath, "SentencePiece model");
             if (modelPath.endsWith(".tflite")) {
@@ -94,6 +100,77 @@ public final class TokenizeCli {
             throw new TokenizerException("cannot write output (" + e.getMessage() + ")");
         }
         return 0;
+    }
+
+    private static int jsonl(String modelPath, String requestsPath) throws TokenizerException {
+        byte[] model = readFile(modelPath, "tokenizer file");
+        String requests = new String(readFile(requestsPath, "requests file"), StandardCharsets.UTF_8);
+        java.util.Map<String, Tokenizer> bySettings = new java.util.HashMap<>();
+        BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
+        int lineNo = 0;
+        try {
+            for (String line : requests.split("\n")) {
+                lineNo++;
+                if (line.isEmpty()) continue;
+                java.util.Map<String, Object> req = Json.parseObject(line);
+                Object settings = req.get("settings");
+                String key = String.valueOf(settings);
+                Tokenizer tok = bySettings.get(key);
+                if (tok == null) {
+                    tok = TokenizerConfig.parse(settingsJson(settings)).tokenizer(model);
+                    bySettings.put(key, tok);
+                }
+                Object pair = req.get("pair");
+                Object max = req.get("max_length");
+                Encoding e = tok.encode((String) req.get("text"), pair instanceof String ? (String) pair : null,
+                        max instanceof Long ? (int) (long) (Long) max : 0, Boolean.TRUE.equals(req.get("padding")));
+                out.write("{\"ids\":" + Json.intArray(e.ids) + ",\"types\":" + Json.intArray(e.typeIds)
+                        + ",\"mask\":" + Json.intArray(e.attentionMask) + ",\"offsets\":");
+                if (e.offsets == null) {
+                    out.write("null");
+                } else {
+                    out.write('[');
+                    for (int i = 0; i < e.offsets.length; i++) {
+                        out.write((i > 0 ? "," : "") + Json.intArray(e.offsets[i]));
+                    }
+                    out.write(']');
+                }
+                out.write("}\n");
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new TokenizerException("cannot write output (" + e.getMessage() + ")");
+        } catch (ClassCastException | IllegalArgumentException e) {
+            throw new TokenizerException(requestsPath + ": line " + lineNo + " is not a valid request ("
+                    + e.getMessage() + ")");
+        }
+        return 0;
+    }
+
+    /** The settings object back as JSON text for {@link TokenizerConfig#parse} (strings, booleans, ints, maps). */
+    private static String settingsJson(Object v) {
+        if (v == null) return "null";
+        if (v instanceof String) return quote((String) v);
+        if (v instanceof java.util.Map) {
+            StringBuilder b = new StringBuilder("{");
+            for (java.util.Map.Entry<?, ?> e : ((java.util.Map<?, ?>) v).entrySet()) {
+                if (b.length() > 1) b.append(',');
+                b.append(quote(String.valueOf(e.getKey()))).append(':').append(settingsJson(e.getValue()));
+            }
+            return b.append('}').toString();
+        }
+        return String.valueOf(v);
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
     }
 
     private static byte[] readFile(String path, String what) throws TokenizerException {

@@ -12,7 +12,7 @@ import java.util.Map;
  * ({@code .pte} bundles come from ExecuTorch's constant methods, see {@link #of}.)
  */
 public final class TokenizerBundle {
-    public static final String SPIECE = "spiece.model", CONFIG = "tokenizer.json";
+    public static final String SPIECE = "spiece.model", VOCAB = "vocab.txt", CONFIG = "tokenizer.json";
 
     public final byte[] spieceModel;
     public final TokenizerConfig config;
@@ -39,10 +39,10 @@ public final class TokenizerBundle {
         } catch (TokenizerException e) {
             throw new TokenizerException(".tflite carries no tokenizer: " + e.getMessage());
         }
-        byte[] model = entries.get(SPIECE);
+        byte[] model = entries.containsKey(SPIECE) ? entries.get(SPIECE) : entries.get(VOCAB);
         if (model == null) {
-            throw new TokenizerException(".tflite carries no tokenizer: no " + SPIECE + " in its appended zip (has "
-                    + entries.keySet() + ")");
+            throw new TokenizerException(".tflite carries no tokenizer: no " + SPIECE + " or " + VOCAB
+                    + " in its appended zip (has " + entries.keySet() + ")");
         }
         byte[] cfg = entries.get(CONFIG);
         if (cfg == null) throw new TokenizerException(".tflite carries no " + CONFIG + " in its appended zip");
@@ -65,10 +65,12 @@ public final class TokenizerBundle {
                 m = t;
             }
             String found = findString(m, ".model");
+            if (found == null) found = findString(m, VOCAB);
             if (found != null) modelName = found;
             found = findString(m, CONFIG);
             if (found != null) configName = found;
         }
+        if (!manifest.isFile() && !new File(dir, SPIECE).isFile() && new File(dir, VOCAB).isFile()) modelName = VOCAB;
         File model = new File(dir, modelName), cfg = new File(dir, configName);
         byte[] cfgBytes = cfg.isFile() ? read(cfg, configName).getBytes(java.nio.charset.StandardCharsets.UTF_8)
                 : null;
@@ -105,7 +107,8 @@ public final class TokenizerBundle {
         }
     }
 
-    public AlbertTokenizer tokenizer() throws TokenizerException {
-        return AlbertTokenizer.fromBundle(spieceModel, config);
+    /** The bundled tokenizer of the kind tokenizer.json names (spieceModel holds vocab.txt for WordPiece). */
+    public Tokenizer tokenizer() throws TokenizerException {
+        return config.tokenizer(spieceModel);
     }
 }

@@ -27,7 +27,7 @@ public class TokenizerTest {
     public void truncationKeepsClsAndSep() {
         int[] full = tok.encode("the quick brown fox jumps over the lazy dog again and again");
         assertTrue(full.length > 8);
-        AlbertTokenizer.Encoding e = tok.encode("the quick brown fox jumps over the lazy dog again and again", 8, false);
+        Encoding e = tok.encode("the quick brown fox jumps over the lazy dog again and again", 8, false);
         assertTrue(e.truncated);
         assertEquals(8, e.ids.length);
         assertEquals(2, e.ids[0]);
@@ -39,14 +39,14 @@ public class TokenizerTest {
     @Test
     public void paddingUsesPadIdAndZeroMask() {
         int[] plain = tok.encode("hello world");
-        AlbertTokenizer.Encoding e = tok.encode("hello world", 16, true);
+        Encoding e = tok.encode("hello world", 16, true);
         assertFalse(e.truncated);
         assertEquals(16, e.ids.length);
         for (int i = 0; i < 16; i++) {
             assertEquals(i < plain.length ? plain[i] : tok.specialId("pad"), e.ids[i]);
             assertEquals(i < plain.length ? 1 : 0, e.attentionMask[i]);
         }
-        AlbertTokenizer.Encoding exact = tok.encode("hello world", plain.length, true);
+        Encoding exact = tok.encode("hello world", plain.length, true);
         assertArrayEquals(plain, exact.ids);
         assertFalse(exact.truncated);
     }

@@ -1,0 +1,449 @@
+"""`albert-edge run`: the user's teacher (or a backbone we fine-tune) and labeled data -> a distilled ALBERT student ->
+int8 within an accuracy budget -> verified bundle (.pte/.tflite/.onnx) -> report, in one run folder:
+
+    data/            train/dev/test.jsonl + splits.json (seeded stratified 80/10/10 split, written down)
+    test.jsonl       exactly the texts every model in the report was scored on
+    cache/           teacher/, logits/ (keyed by teacher identity + text hash), spiece/, student/: a rerun reuses them
+    student/         fp32 student (HF ALBERT folder);  student-int8/: quantized checkpoint (quantization.json)
+    bundle/          the converters' output with manifest.json
+    config.json      every setting of the run: `albert-edge run --config config.json` reproduces it
+    report.json, report.md, *.png (albert_edge.report)
+
+What adapts to the data (not to tweets): the split sizes and class balance, the teacher's and the student's sequence
+length (95th percentile of each tokenizer's lengths on the training text), how many texts the teacher trains on and
+labels and how many optimizer steps the student makes (albert_edge.plan, from --budget-minutes), with a floor of
+steps so small data still trains enough.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from .errors import InputError, MissingExtraError
+from .stages import Stages, digest, folder_bytes, stamp, stamp_ok
+
+# Knobs every run resolves; `overrides` (or config.json) may set any of them. "auto" = decided from the data/budget.
+KNOBS = {
+    "default": dict(teacher_train="auto", teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=150,
+                    teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
+                    student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
+                    alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128),
+    "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
+                 teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
+                 student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
+                 alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128),
+    "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
+                  teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
+                  student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
+                  test=150, vocab=600, length_cap=32),
+}
+
+
+@dataclass
+class RunConfig:
+    """Every setting of a run. Written to OUT/config.json; `RunConfig.load(file)` reads it back."""
+    out: str = "runs/run"
+    data: str | None = None  # labeled file/folder; None: the embedded corpus
+    corpus: str | None = None  # albert_edge.corpora name (default "tweets" when no --data)
+    text_column: str | None = None
+    label_column: str | None = None
+    pair_column: str | None = None
+    encoding: str = "auto"
+    teacher: str | None = None  # an already fine-tuned HF sequence classifier
+    backbone: str | None = None  # an HF encoder we fine-tune (default all-MiniLM-L6-v2)
+    unlabeled: str | None = None  # in-domain text, one per line, labeled by the teacher for the transfer set
+    student: str = "tiny"
+    max_drop: float = 0.01
+    budget_minutes: float | None = 20.0
+    mode: str = "default"  # default | full | smoke
+    seed: int = 0
+    threads: int = 2
+    convert: bool = True
+    progress: bool = True
+    overrides: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "RunConfig":
+        p = Path(path)
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise InputError(f"{p}: not a readable run config ({type(e).__name__}: {e}); use the config.json a run "
+                             "wrote") from None
+        raw = raw.get("config", raw)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known - {"resolved", "version"})
+        if unknown:
+            raise InputError(f"{p}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+    def source(self):
+        """(path, text column, label column, pair column, encoding, description) of the labeled data."""
+        from . import corpora
+
+        if self.data:
+            return (Path(self.data), self.text_column or "text", self.label_column or "label", self.pair_column,
+                    self.encoding, str(self.data))
+        c = corpora.get(self.corpus or "tweets")
+        return (c.path(), self.text_column or c.text_column, self.label_column or c.label_column,
+                self.pair_column or c.pair_column, c.encoding if self.encoding == "auto" else self.encoding,
+                c.description)
+
+
+def _subsample(ds, n, seed):
+    from .data import stratified_subsample
+
+    return ds.subset(stratified_subsample(ds, n, seed=seed)) if n else ds
+
+
+def run(cfg: RunConfig, log=print) -> dict:
+    import torch
+
+    from . import report as rep
+    from .data import check_labels, read_dataset, split_dataset, statistics, write_jsonl, write_splits
+
+    t_all = time.time()
+    torch.set_num_threads(cfg.threads)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if cfg.mode not in KNOBS:
+        raise InputError(f"mode {cfg.mode!r}: choose one of {', '.join(KNOBS)}")
+    unknown = sorted(set(cfg.overrides) - set(KNOBS["default"]))
+    if unknown:
+        raise InputError(f"unknown override(s) {', '.join(unknown)}; known: {', '.join(KNOBS['default'])}")
+    if cfg.teacher and cfg.backbone:
+        raise InputError("--teacher (already fine-tuned) and --backbone (fine-tuned here) exclude each other")
+    S = {**KNOBS[cfg.mode], **cfg.overrides}
+    out = Path(cfg.out)
+    path, text_col, label_col, pair_col, encoding, described = cfg.source()
+    # every user-input check comes before anything is trained or written
+    ds = read_dataset(path, text_column=text_col, label_column=label_col, pair_column=pair_col, encoding=encoding)
+    labels = ds.label_names
+    unlabeled = []
+    if cfg.unlabeled:
+        from .data import read_lines
+
+        unlabeled = read_lines(cfg.unlabeled)
+    teacher_given = None
+    if cfg.teacher:
+        from .teacher import align_labels, load_teacher
+
+        teacher_given = load_teacher(cfg.teacher)
+        labels = align_labels(teacher_given.labels, labels, cfg.teacher)
+    cache = out / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    stages = Stages(log)
+    report: dict = {"command": " ".join(["albert-edge"] + sys.argv[1:]) if sys.argv else "", "mode": cfg.mode,
+                    "seed": cfg.seed, "machine": {"cpu_count": os.cpu_count(), "torch_threads": cfg.threads,
+                                                  "python": platform.python_version(), "torch": torch.__version__,
+                                                  "load_average_at_start": _loadavg()}}
+
+    def data_stage():
+        splits = split_dataset(ds, dev=0.1, test=0.1, seed=cfg.seed)
+        return splits, write_splits(ds, splits, out / "data", seed=cfg.seed, dev=0.1, test=0.1)
+
+    splits, split_meta = stages.run("data", data_stage)
+    train, dev, test = (ds.subset(splits[s]) for s in ("train", "dev", "test"))
+    check_labels(train, dev, test)
+    test = _subsample(test, S["test"], cfg.seed)
+    order = list(range(len(test)))
+    random.Random(cfg.seed).shuffle(order)  # sources sorted by label: a bench taking the first N lines sees all
+    test = test.subset(order)
+    write_jsonl(test, out / "test.jsonl")
+    dev_sel = _subsample(dev, S["dev_select"], cfg.seed)
+    y_test = test.label_ids(labels)
+    results: dict[str, dict] = {}
+
+    def record(name: str, pred: list[int], **extra):
+        results[name] = rep.score(name, y_test, pred, labels, out, **extra)
+        log(f"   {name}: accuracy {results[name]['accuracy']:.4f}, macro-F1 {results[name]['macro_f1']:.4f}")
+
+    def baseline_stage():
+        pred, extra, predict_one = _baseline(train, test, labels)
+        record("baseline_tfidf", pred, **extra, latency_ms=rep.latency_ms(predict_one, test.texts))
+
+    stages.run("baseline_tfidf", baseline_stage)
+
+    # -- student tokenizer and the lengths / sizes the data asks for ---------------------------------------------
+    from .tokenizer import load_tokenizer
+
+    skey = {"vocab": S["vocab"], "split": split_meta["sha256"]["train"], "seed": cfg.seed}
+    spdir = cache / "spiece"
+    tok_cached = stamp_ok(spdir, skey)
+    stages.run("student_tokenizer", (lambda: None) if tok_cached else
+               (lambda: _train_spiece(train.texts, spdir, S["vocab"], cfg.seed, skey, log)), cached=tok_cached)
+    tok = load_tokenizer(spdir)
+    backbone = None if teacher_given else (Path(cfg.backbone) if cfg.backbone else _default_backbone())
+    resolved = _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log)
+    report["plan"] = resolved
+    ml, tml = resolved["max_length"], resolved["teacher_max_length"]
+    teacher_train = _subsample(train, resolved["teacher_train"], cfg.seed)
+    pool_texts = train.texts + unlabeled
+    transfer_idx = sorted(random.Random(cfg.seed + 1).sample(range(len(train)), min(len(train), resolved["transfer"])))
+    transfer_texts = [train.texts[i] for i in transfer_idx] + unlabeled[:max(0, resolved["transfer"] - len(train))]
+    transfer_labels = [labels.index(train.labels[i]) for i in transfer_idx]
+    report["data"] = {"source": described, "encoding": ds.extra.get("encoding"), "labels": labels,
+                      "split": split_meta, "stats": statistics(ds),
+                      "unlabeled": {"path": cfg.unlabeled, "texts": len(unlabeled)} if cfg.unlabeled else None,
+                      "used": {"teacher_train": len(teacher_train), "transfer": len(transfer_texts),
+                               "transfer_unlabeled": max(0, len(transfer_texts) - len(transfer_idx)),
+                               "dev_select": len(dev_sel), "test": len(test), "train_split": len(train),
+                               "pool": len(pool_texts)},
+                      "student_tokens": statistics(train, tok, max_length=ml)["tokens"]}
+    _write_config(cfg, out, resolved)
+
+    # -- teacher -------------------------------------------------------------------------------------------------
+    from .teacher import HEAD, LogitCache, finetune_teacher, load_teacher
+
+    tdir = cache / "teacher"
+    if teacher_given is not None:
+        teacher = teacher_given
+        teacher.max_length = tml
+        stages.run("teacher_finetune", lambda: None, cached=True)
+        t_note = f"given teacher {cfg.teacher} ({type(teacher.model).__name__}), max_length {tml}"
+        t_bytes = folder_bytes(Path(cfg.teacher))
+    else:
+        tkey = {"backbone": str(backbone), "n": len(teacher_train), "epochs": S["teacher_epochs"], "seed": cfg.seed,
+                "max_length": tml, "split": split_meta["sha256"]["train"], "lr": S["teacher_lr"],
+                "min_steps": S["teacher_min_steps"], "batch": S["teacher_batch"], "labels": labels}
+        t_cached = stamp_ok(tdir, tkey)
+
+        def teacher_stage():
+            if t_cached:
+                return load_teacher(tdir)
+            t = finetune_teacher(backbone, teacher_train, dev_sel, tdir, labels=labels, epochs=S["teacher_epochs"],
+                                 lr=S["teacher_lr"], batch_size=S["teacher_batch"], max_length=tml, seed=cfg.seed,
+                                 min_steps=S["teacher_min_steps"], threads=cfg.threads, progress=cfg.progress,
+                                 log=log)
+            stamp(tdir, tkey)
+            return t
+
+        teacher = stages.run("teacher_finetune", teacher_stage, cached=t_cached)
+        t_note = (f"{backbone.name} fine-tuned here (mean pooling + linear head) on {len(teacher_train)} training "
+                  f"texts, max_length {tml}, lr {S['teacher_lr']}, >= {S['teacher_min_steps']} steps")
+        t_bytes = folder_bytes(tdir, ("model.safetensors", HEAD, "tokenizer.json", "vocab.txt", "spiece.model"))
+    logit_cache = LogitCache(cache / "logits", teacher.identity)
+
+    def teacher_eval():
+        lg = teacher.logits(test.texts, test.pairs, cache=logit_cache, progress=cfg.progress,
+                            description="teacher on test")
+        record("teacher", lg.argmax(1).tolist(), params=int(sum(p.numel() for p in teacher.model.parameters())),
+               bytes=t_bytes, note=t_note + "; bytes = fp32 weights + tokenizer",
+               latency_ms=rep.latency_ms(lambda t: teacher.logits([t]), test.texts))
+
+    stages.run("teacher_eval", teacher_eval)
+    transfer_logits = stages.run("teacher_logits_transfer", lambda: teacher.logits(
+        transfer_texts, cache=logit_cache, progress=cfg.progress, description="teacher on transfer set"))
+    n_lab = len(transfer_idx)
+    agree = float((transfer_logits[:n_lab].argmax(1) == transfer_labels).mean()) if n_lab else None
+    report["data"]["teacher_agreement_on_transfer_labels"] = round(agree, 4) if agree is not None else None
+
+    # -- student ---------------------------------------------------------------------------------------------------
+    from .checkpoint import load_checkpoint
+    from .distill import DistillConfig, student_preset
+    from .evaluate import albert_logits
+    from .model import count_parameters
+
+    dcfg = DistillConfig(epochs=resolved["student_epochs"], batch_size=resolved["student_batch"],
+                         lr=S["student_lr"], temperature=S["temperature"], alpha=S["alpha"], max_length=ml,
+                         seed=cfg.seed, patience=max(2, resolved["student_epochs"] // 3), threads=cfg.threads,
+                         min_steps=S["student_min_steps"])
+    mcfg = student_preset(cfg.student, vocab_size=tok.vocab_size, labels=labels, max_length=ml)
+    mcfg.num_hidden_layers = S["student_layers"] or mcfg.num_hidden_layers
+    # unlabeled transfer texts learn from the teacher alone: their "label" is the teacher's argmax
+    y_transfer = transfer_labels + transfer_logits[n_lab:].argmax(1).tolist()
+    history = stages.run("student_distill", lambda: _distill(cache / "student", dcfg, mcfg, spdir, skey,
+                                                            transfer_texts, y_transfer, transfer_logits, dev_sel,
+                                                            labels, teacher, cfg, log),
+                         cached=stamp_ok(cache / "student", _dkey(teacher, skey, transfer_texts, dcfg, mcfg, dev_sel)))
+    student_dir = out / "student"
+    shutil.rmtree(student_dir, ignore_errors=True)
+    shutil.copytree(cache / "student" / "best", student_dir)
+    student = load_checkpoint(student_dir).model.eval()
+    n_student = count_parameters(student)
+    stages.run("student_eval", lambda: record(
+        "student_fp32", albert_logits(student, tok, test.texts, test.pairs, max_length=ml).argmax(1).tolist(),
+        params=n_student, bytes=folder_bytes(student_dir, ("model.safetensors", "spiece.model")),
+        latency_ms=rep.latency_ms(lambda t: albert_logits(student, tok, [t], max_length=ml), test.texts),
+        note=f"ALBERT {cfg.student} (E={mcfg.embedding_size}, H={mcfg.hidden_size}, {mcfg.num_hidden_layers} passes "
+             f"of 1 shared layer, vocab {mcfg.vocab_size}, max_length {ml}) distilled on {len(transfer_texts)} "
+             f"texts, {history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
+             "+ CE on labels); bytes = fp32 safetensors + spiece.model"))
+
+    # -- int8 + convert --------------------------------------------------------------------------------------------
+    from .evaluate import int8_logits
+
+    def int8_stage():
+        from .budget import albert_budget
+        from .quantize import save_quantized
+
+        res = albert_budget(student, tok, dev_sel.texts, dev_sel.label_ids(labels), max_drop=cfg.max_drop,
+                            max_length=ml, log=lambda m: log("   " + m))
+        save_quantized(student, out / "student-int8", recipe=res.recipe, tokenizer_dir=student_dir, overwrite=True,
+                       extra={"budget": res.to_dict()})
+        return res, int8_logits(res.model, tok, test.texts, test.pairs, max_length=ml)
+
+    int8_pred = None
+    try:
+        budget_res, int8_lg = stages.run("student_int8", int8_stage)
+        report["int8_budget"] = budget_res.to_dict()
+        int8_pred = int8_lg.argmax(1).tolist()
+    except MissingExtraError as e:
+        report["int8_budget"] = {"error": str(e)}
+    report["bundle"] = rep.convert_stage(stages, cfg.convert, student_dir, out / "student-int8", out / "bundle",
+                                         cache, ml, report.get("int8_budget"), log)
+    if int8_pred is not None:
+        nbytes, how = rep.int8_bytes(report["bundle"], student, student_dir, report["int8_budget"].get("recipe"))
+        record("student_int8", int8_pred, params=n_student, bytes=nbytes,
+               latency_ms=rep.latency_ms(lambda t: int8_logits(budget_res.model, tok, [t], max_length=ml), test.texts),
+               note="the fp32 student through albert_edge.quantize (PT2E dynamic int8 linears + int8 embedding rows; "
+                    f"fp32 parts chosen by the --max-drop {cfg.max_drop} search on dev); {how}")
+    if report["bundle"].get("artifacts"):
+        report["artifacts_eval"] = stages.run("artifacts_eval", lambda: rep.artifacts_eval(
+            report["bundle"]["artifacts"], test.texts, y_test, labels))
+    report.update(results)
+    report["timings_s"] = {k: v["seconds"] for k, v in stages.times.items()} | {"total": round(time.time() - t_all, 1)}
+    report["stages"] = stages.times
+    report["student_history"] = history
+    return rep.write(report, out, log)
+
+
+def _loadavg():
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _default_backbone() -> Path:
+    from .teacher import default_backbone
+
+    return default_backbone()
+
+
+def _baseline(train, test, labels):
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        raise MissingExtraError("the baseline needs scikit-learn: pip install 'albert-edge[demo]'") from None
+    import pickle
+
+    join = (lambda d: [t + " " + p for t, p in zip(d.texts, d.pairs)]) if train.pairs else (lambda d: d.texts)
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    clf = LogisticRegression(max_iter=2000, C=2.0).fit(vec.fit_transform(join(train)), train.label_ids(labels))
+    pred = clf.predict(vec.transform(join(test))).tolist()
+    return pred, {"params": int(clf.coef_.size + clf.intercept_.size), "bytes": len(pickle.dumps((vec, clf))),
+                  "note": f"TF-IDF (1-2 grams, min_df 2, sublinear) + logistic regression (C=2) on all {len(train)} "
+                          "training texts; params = LR weights (vocabulary not counted), bytes = pickled vectorizer + "
+                          "model"}, lambda t: clf.predict(vec.transform([t]))
+
+
+def _train_spiece(texts, spdir: Path, vocab: int, seed: int, key: dict, log) -> None:
+    """train_tokenizer on the training text; a text too small for `vocab` pieces retries with the largest size
+    SentencePiece allows (it names it in its error)."""
+    import re
+
+    from .errors import TokenizerError
+    from .tokenizer import train_tokenizer
+
+    spdir.mkdir(parents=True, exist_ok=True)
+    corpus = spdir / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(t.split()) for t in texts) + "\n", encoding="utf-8")
+    try:
+        try:
+            train_tokenizer([corpus], spdir, vocab_size=vocab, seed=seed)
+        except TokenizerError as e:
+            m = re.search(r"value <= (\d+)", str(e))
+            if not m:
+                raise
+            log(f"   vocabulary {vocab} is too large for this text; using {m.group(1)} pieces")
+            train_tokenizer([corpus], spdir, vocab_size=int(m.group(1)), seed=seed)
+    finally:
+        corpus.unlink(missing_ok=True)
+    stamp(spdir, key)
+
+
+def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log) -> dict:
+    """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan)."""
+    from .data import covering_length
+    from .plan import plan_run
+    from .teacher import teacher_tokenizer
+
+    sample = train.texts[:5000]  # lengths from a sample: tokenizing 30k texts twice is not free on 2 cores
+    s_lens = [len(tok.encode(t).ids) for t in sample]
+    ttok = teacher_given.tokenizer if teacher_given else teacher_tokenizer(backbone)
+    t_lens = [len(x) for x in ttok(sample, truncation=False)["input_ids"]]
+    ml = S["max_length"] if S["max_length"] != "auto" else covering_length(s_lens, hi=S["length_cap"])
+    tml = S["teacher_max_length"] if S["teacher_max_length"] != "auto" else covering_length(t_lens,
+                                                                                            hi=S["length_cap"])
+    sb = S["student_batch"] if S["student_batch"] != "auto" else (64 if len(train) >= 20000 else 32)
+    budget = None if cfg.mode == "full" or cfg.budget_minutes is None else cfg.budget_minutes * 60
+    finetune = teacher_given is None
+    p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),
+                 n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
+                 student_tokens=sum(min(x, ml) for x in s_lens) / len(s_lens), student_max_length=ml,
+                 student_layers=S["student_layers"] or 4, student_preset=cfg.student, student_batch=sb,
+                 student_min_steps=S["student_min_steps"], student_epochs=3 if S["student_epochs"] == "auto"
+                 else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],
+                 teacher_min_steps=S["teacher_min_steps"], teacher_epochs=S["teacher_epochs"])
+    out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb,
+           "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
+           "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,
+           "student_epochs": S["student_epochs"] if S["student_epochs"] != "auto" else p.student_epochs,
+           "plan": p.to_dict(), "knobs": S}
+    if S["transfer"] is None:
+        out["transfer"] = len(train) + len(unlabeled)
+    log(f"   plan: student max_length {ml} (teacher {tml}), teacher on {out['teacher_train']} texts, transfer "
+        f"{out['transfer']}, student {out['student_epochs']} epochs at batch {sb}; estimated "
+        f"{p.estimate_s['total'] / 60:.1f} min on an idle 2-core machine")
+    return out
+
+
+def _dkey(teacher, skey, texts, dcfg, mcfg, dev_sel) -> dict:
+    from .teacher import text_key
+
+    return {"teacher": teacher.identity, "tok": skey, "texts": digest([text_key(t) for t in texts]),
+            "cfg": asdict(dcfg), "model": mcfg.to_hf_dict(), "dev": len(dev_sel)}
+
+
+def _distill(sdir: Path, dcfg, mcfg, spdir, skey, texts, y, logits, dev_sel, labels, teacher, cfg,
+             log) -> list[dict]:
+    """The student, resumable: an interrupted run with the same settings continues where it stopped."""
+    from .distill import TrainingInterrupted, distill
+
+    key = _dkey(teacher, skey, texts, dcfg, mcfg, dev_sel)
+    if stamp_ok(sdir, key) and (sdir / "best" / "config.json").is_file():
+        return json.loads((sdir / "history.json").read_text())
+    pending = sdir / ".pending.json"
+    resume = (pending.is_file() and json.loads(pending.read_text()).get("key") == digest(key)
+              and (sdir / "train_state.pt").is_file() and (sdir / "last" / "config.json").is_file())
+    if resume:
+        log("   resuming the interrupted student run")
+    sdir.mkdir(parents=True, exist_ok=True)
+    pending.write_text(json.dumps({"key": digest(key)}) + "\n")
+    try:
+        res = distill(sdir, cfg=dcfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=texts, train_labels=y,
+                      teacher_logits=logits, dev_texts=dev_sel.texts, dev_labels=dev_sel.label_ids(labels),
+                      overwrite=not resume, resume=resume, progress=cfg.progress, log=log)
+    except TrainingInterrupted as e:
+        raise TrainingInterrupted(str(e).split(" — ")[0] + " — rerun the same command: the cached stages are "
+                                  "reused and the student resumes") from None
+    stamp(sdir, key)
+    pending.unlink(missing_ok=True)
+    return res.history
+
+
+def _write_config(cfg: RunConfig, out: Path, resolved: dict) -> None:
+    from .files import write_atomic
+
+    body = {"version": 1, **asdict(cfg), "resolved": {k: v for k, v in resolved.items() if k != "knobs"}}
+    write_atomic(out / "config.json", (json.dumps(body, indent=2, default=str) + "\n").encode())

@@ -1,0 +1,104 @@
+"""How much of the user's data each stage of `run` can use within --budget-minutes, from the data's own sizes.
+
+Every stage's cost is modelled as seconds per token on 2 CPU cores (torch threads 2, idle machine), measured from the
+stage times of `make demo` in benchmarks/results/demo.json (MiniLM-L6 teacher, ALBERT tiny student with 2 passes):
+
+    teacher fine-tuning   131 s for 5,000 tweets x ~33 WordPiece tokens (+ 1,500 dev predictions)   ~7.0e-4 s/token
+    teacher inference     149 s for 16,000 tweets x ~33 tokens                                      ~2.8e-4 s/token
+    student distillation  248 s for 3 epochs x 16,000 tweets x 30.7 tokens x 2 layer passes         ~8.4e-5 s/token/pass
+    int8 search + test    40 s per dev trial of 1,500 texts padded to 64 tokens, batch 1            ~4.2e-4 s/token
+
+A busy machine is slower: the plan is an estimate, the report carries the measured stage times. What the plan decides
+(in order): the teacher's share of the training split (40% of what is left after the fixed stages), the transfer set
+the teacher labels (20%), and the student's optimizer steps (the rest), never fewer than `student_min_steps` — if even
+the minimum does not fit, `BudgetTooSmall` says how many minutes would.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from .errors import InputError
+
+C_TEACHER_TRAIN = 7.0e-4
+C_TEACHER_INFER = 2.8e-4
+C_STUDENT = 8.4e-5
+C_INT8 = 4.2e-4
+INT8_TRIALS = 3  # all-int8 plus a couple of sensitivity trials, typically
+FIXED_S = 30.0 + 70.0  # baseline + tokenizer; convert (6 artifacts at one length)
+STUDENT_SCALE = {"tiny": 1.0, "micro": 0.05, "base": 6.0}  # relative to tiny (H=312): ~H^2 per token per pass
+
+
+class BudgetTooSmall(InputError):
+    """--budget-minutes cannot hold the minimum run; the message says what fits."""
+
+
+@dataclass
+class Plan:
+    teacher_train: int  # training texts the teacher is fine-tuned on (0: given teacher)
+    transfer: int  # texts the teacher labels for the student (labeled split first, then unlabeled)
+    student_epochs: int
+    student_steps: int
+    estimate_s: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n_test: int, teacher_tokens: float,
+             student_tokens: float, student_max_length: int, student_layers: int, student_preset: str,
+             student_batch: int, student_min_steps: int, student_epochs: int, finetune_teacher: bool,
+             teacher_batch: int, teacher_min_steps: int, teacher_epochs: int, teacher_scale: float = 1.0) -> Plan:
+    """budget_s None: everything (`--full`). n_pool: labeled training texts + unlabeled texts available for transfer."""
+    c_ti = C_TEACHER_INFER * teacher_scale * teacher_tokens
+    c_tt = C_TEACHER_TRAIN * teacher_scale * teacher_tokens
+    c_s = C_STUDENT * STUDENT_SCALE.get(student_preset, 1.0) * student_tokens * student_layers
+    int8 = (INT8_TRIALS * n_dev + n_test) * student_max_length * C_INT8
+    fixed = FIXED_S + int8 + (n_dev + n_test) * c_ti
+
+    def teacher_cost(n: int) -> float:
+        if not finetune_teacher or n == 0:
+            return 0.0
+        return max(n * teacher_epochs, teacher_min_steps * teacher_batch) * c_tt + n_dev * c_ti
+
+    def student_epochs_for(steps: int, transfer: int) -> int:
+        return max(1, round(steps * student_batch / max(1, transfer)))
+
+    if budget_s is None:
+        n_t, n_x = (n_train if finetune_teacher else 0), n_pool
+        per_epoch = math.ceil(n_x / student_batch)
+        steps = max(student_min_steps, student_epochs * per_epoch)
+        est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti,
+               "student": steps * student_batch * c_s}
+        return Plan(n_t, n_x, math.ceil(steps / per_epoch), steps, _round(est))
+
+    avail = budget_s - fixed
+    n_min_transfer = min(n_pool, student_min_steps * student_batch)
+    minimum = fixed + teacher_cost(min(n_train, teacher_min_steps * teacher_batch)) + \
+        min(n_train, n_min_transfer) * c_ti + student_min_steps * student_batch * c_s
+    if minimum > budget_s:
+        raise BudgetTooSmall(f"--budget-minutes {budget_s / 60:g} is too small for this data: the smallest run "
+                             f"(teacher {teacher_min_steps} steps, student {student_min_steps} steps, int8, convert) "
+                             f"needs about {math.ceil(minimum / 60)} minutes on 2 cores; pass --budget-minutes "
+                             f"{math.ceil(minimum / 60)} or more")
+    n_t = 0
+    if finetune_teacher:
+        share = 0.4 * avail
+        n_t = max(1, min(n_train, int(share / (teacher_epochs * c_tt))))
+    n_x = max(min(n_pool, n_t or n_train), min(n_pool, int(0.2 * avail / c_ti)))
+    left = avail - teacher_cost(n_t) - n_x * c_ti
+    steps = int(left / (student_batch * c_s))
+    while steps < student_min_steps and n_x > n_min_transfer:  # give the student the time of extra transfer texts
+        n_x = max(n_min_transfer, int(n_x * 0.8))
+        left = avail - teacher_cost(n_t) - n_x * c_ti
+        steps = int(left / (student_batch * c_s))
+    steps = max(steps, student_min_steps)
+    est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti, "student": steps * student_batch * c_s}
+    return Plan(n_t, n_x, student_epochs_for(steps, n_x), steps, _round(est))
+
+
+def _round(est: dict) -> dict:
+    est = {k: round(v, 1) for k, v in est.items()}
+    est["total"] = round(sum(est.values()), 1)
+    return est

@@ -1,0 +1,60 @@
+"""LiteRT .tflite in ai_edge_litert: signature serving_default (inputs ids, mask, segment_ids -> probability, logits;
+one length, the MediaPipe layout of converters/tflite.py); files from before that layout (input_ids, attention_mask,
+serving_<L> per extra length) run too. The bundle is the stored zip appended to the flatbuffer, with checksums.json
+covering the flatbuffer body."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from albert_edge.backends import Backend, get_backend
+from albert_edge.errors import CorruptArtifactError, first_line
+from albert_edge.files import sha256_bytes
+
+from .base import Runner
+from .bundle import CHECKSUMS_JSON, TOKENIZER_JSON, read_appended_zip
+
+
+class TfliteRunner(Runner):
+    backend = Backend.TFLITE.value
+    _FEEDS = {"ids": "ids", "input_ids": "ids", "mask": "mask", "attention_mask": "mask", "segment_ids": "segments"}
+
+    def __init__(self, path: Path, *, num_threads: int | None = None):
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as e:
+            raise get_backend(self.backend).missing("running a .tflite", e) from None
+        data = Path(path).read_bytes()
+        body, files = read_appended_zip(data, str(path))
+        if TOKENIZER_JSON not in files or CHECKSUMS_JSON not in files:
+            raise CorruptArtifactError(f"corrupt artifact: {path}: the bundle inside lacks {TOKENIZER_JSON} / "
+                                       f"{CHECKSUMS_JSON}; convert it again with albert-edge convert")
+        try:
+            sums = json.loads(files.pop(CHECKSUMS_JSON))
+            body_ok = sums["model"] == sha256_bytes(body)
+        except (ValueError, KeyError, TypeError):
+            body_ok = False
+        if not body_ok:
+            raise CorruptArtifactError(f"corrupt artifact: {path}: the model body fails its sha256 check")
+        conf = files.pop(TOKENIZER_JSON)
+        super().__init__(path, files, conf)
+        try:
+            self.interpreter = Interpreter(model_content=data, num_threads=num_threads)
+            self._runners = {name: self.interpreter.get_signature_runner(name)
+                             for name in self.interpreter.get_signature_list()}
+        except Exception as e:
+            raise CorruptArtifactError(f"corrupt artifact: {path}: not a loadable .tflite ({first_line(e, 200)})") from None
+
+    def run(self, input_ids, attention_mask) -> np.ndarray:
+        L = np.asarray(input_ids).shape[1]
+        name = "serving_default" if L == self.seq_lens[-1] else f"serving_{L}"
+        if name not in self._runners:
+            raise self.no_length(L)
+        ids = np.asarray(input_ids, dtype=np.int32)
+        values = {"ids": ids, "mask": np.asarray(attention_mask, dtype=np.int32), "segments": np.zeros_like(ids)}
+        runner = self._runners[name]
+        out = runner(**{n: values[self._FEEDS[n]] for n in runner.get_input_details() if n in self._FEEDS})
+        return np.asarray(out["logits"], dtype=np.float32)

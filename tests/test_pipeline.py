@@ -1,0 +1,160 @@
+"""pipeline.py: the whole `run` on a tiny synthetic data set with a tiny random BERT teacher (smoke mode), a rerun
+that reuses the caches."""
+
+import json
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    """A random 1-layer BERT backbone (hidden 32) with a small WordPiece vocabulary; no downloads."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "was", "and", "number"] + POS + NEG + NEU
+    tok = BertTokenizer(vocab={w: i for i, w in enumerate(words)})  # vocab_file= is broken in transformers 5
+    root = tmp_path_factory.mktemp("bert")
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=64)).save_pretrained(root / "backbone")
+    tok.save_pretrained(root / "backbone")
+    return root
+
+POS = "good great fine nice lovely happy".split()
+NEG = "bad awful poor sad terrible angry".split()
+NEU = "okay average normal plain usual regular".split()
+
+
+def write_data(path, n=600):
+    rng = np.random.default_rng(0)
+    with open(path, "w", encoding="latin-1") as f:
+        f.write("sentiment,confidence,text\n")
+        for i in range(n):
+            y = ["negative", "neutral", "positive"][i % 3]
+            words = rng.choice({"negative": NEG, "neutral": NEU, "positive": POS}[y], size=2)
+            f.write(f'{y},0.9,"the caf\xe9 was {words[0]} and {words[1]} number {i % 17}"\n')
+    return path
+
+
+def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
+    """The whole recipe on synthetic latin-1 data (encoding detected), a rerun from caches, config.json reproduces."""
+    pytest.importorskip("sklearn")
+    pytest.importorskip("executorch")
+    from albert_edge.pipeline import RunConfig, run
+
+    data = write_data(tmp_path / "tweets.csv")
+    cfg = RunConfig(out=str(tmp_path / "run"), mode="smoke", data=str(data), label_column="sentiment",
+                    backbone=str(tiny_bert / "backbone"), max_drop=1.0, progress=False,
+                    overrides={"teacher_epochs": 2, "student_epochs": 3})
+    logs = []
+    r = run(cfg, log=logs.append)
+    out = tmp_path / "run"
+    for name in ("baseline_tfidf", "teacher", "student_fp32", "student_int8"):
+        assert 0.0 <= r[name]["accuracy"] <= 1.0 and r[name]["params"] > 0 and r[name]["bytes"] > 0, name
+        assert r[name]["latency_ms"] > 0 and "macro_f1" in r[name] and (out / f"confusion_{name}.png").is_file()
+    assert r["baseline_tfidf"]["accuracy"] > 0.9  # the synthetic task is easy
+    assert r["data"]["encoding"] in ("cp1252", "latin-1")  # the file is latin-1 (é as one byte), not UTF-8
+    saved = json.loads((out / "report.json").read_text())
+    assert set(saved["timings_s"]) >= {"data", "teacher_finetune", "student_distill", "student_int8", "total"}
+    assert (out / "report.md").read_text().startswith("# albert-edge run")
+    rows = [json.loads(x) for x in (out / "test.jsonl").read_text().splitlines()]
+    assert rows and set(rows[0]) == {"text", "label"} and {x["label"] for x in rows} <= set(saved["data"]["labels"])
+    assert (out / "data" / "splits.json").is_file() and (out / "student-int8" / "quantization.json").is_file()
+    g = saved["goals"]
+    assert g["student_int8_ge_0.98_teacher"]["met"] == (r["student_int8"]["accuracy"] >= 0.98 * r["teacher"]["accuracy"])
+    assert g["teacher_ge_tfidf_plus_0.02"]["margin"] == pytest.approx(
+        r["teacher"]["accuracy"] - r["baseline_tfidf"]["accuracy"] - 0.02, abs=1e-4)
+    if r["bundle"].get("artifacts"):
+        assert (out / "bundle" / "manifest.json").is_file() and (out / "tradeoff.png").is_file()
+        assert {(a["format"], a["precision"]) for a in r["bundle"]["artifacts"]} == {
+            (f, p) for f in ("executorch", "tflite", "onnx") for p in ("fp32", "int8")}
+        assert {a["name"] for a in saved["artifacts_eval"]} == {f"{f}_{p}" for f in ("executorch", "tflite", "onnx")
+                                                               for p in ("fp32", "int8")}
+        assert g["int8_pte_le_6MB"]["met"]
+
+    r2 = run(RunConfig.load(out / "config.json"), log=logs.append)  # the config file reproduces the run, from cache
+    assert r2["stages"]["teacher_finetune"]["cached"] and r2["stages"]["student_distill"]["cached"]
+    assert r2["stages"]["convert"]["cached"] or not r["bundle"].get("artifacts")
+    assert r2["teacher"]["accuracy"] == r["teacher"]["accuracy"]
+    assert r2["student_int8"]["accuracy"] == r["student_int8"]["accuracy"]
+    assert r2["plan"]["max_length"] == r["plan"]["max_length"]
+
+
+@pytest.fixture(scope="module")
+def classifier_teacher(tiny_bert):
+    """A random BERT sequence classifier whose labels are 'bad'/'good' (the data has negative/neutral/positive)."""
+    import shutil
+
+    from transformers import BertConfig, BertForSequenceClassification
+
+    folder = tiny_bert / "clf"
+    BertForSequenceClassification(BertConfig(vocab_size=40, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                             intermediate_size=64, id2label={0: "bad", 1: "good"},
+                                             label2id={"bad": 0, "good": 1})).save_pretrained(folder)
+    for f in (tiny_bert / "backbone").iterdir():
+        if "token" in f.name or f.name == "vocab.txt":
+            shutil.copy(f, folder / f.name)
+    return folder
+
+
+def _cfg(tmp_path, data, **kw):
+    from albert_edge.pipeline import RunConfig
+
+    return RunConfig(out=str(tmp_path / "o"), data=str(data), mode="smoke", progress=False, **kw)
+
+
+@pytest.mark.parametrize("case", ["missing_column", "one_class", "teacher_labels", "teacher_not_classifier",
+                                  "unlabeled_empty", "unlabeled_not_utf8"])
+def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classifier_teacher, case):
+    from albert_edge.errors import AlbertEdgeError
+    from albert_edge.pipeline import run
+
+    data = write_data(tmp_path / "d.csv", n=60)
+    kw, match = {"label_column": "sentiment"}, ""
+    if case == "missing_column":
+        kw, match = {"label_column": "stars"}, "no column 'stars'; available columns: sentiment, confidence, text"
+    elif case == "one_class":
+        data.write_text("text,sentiment\n" + "".join(f"t{i},pos\n" for i in range(20)))
+        match = "only one class ('pos')"
+    elif case == "teacher_labels":
+        kw["teacher"], match = str(classifier_teacher), "the teacher's labels ['bad', 'good'] differ from the data's " \
+                                                        "['negative', 'neutral', 'positive']"
+    elif case == "teacher_not_classifier":
+        kw["teacher"], match = str(tiny_bert / "backbone"), "a BertModel, not a sequence classifier"
+    else:
+        u = tmp_path / "u.txt"
+        u.write_bytes(b"\n \n" if case == "unlabeled_empty" else b"fine\ncaf\xe9\n")
+        kw["unlabeled"], match = str(u), ("is empty" if case == "unlabeled_empty" else "u.txt:2: unlabeled text is "
+                                                                                       "not UTF-8")
+    with pytest.raises(AlbertEdgeError) as e:
+        run(_cfg(tmp_path, data, **kw), log=lambda m: None)
+    assert match in str(e.value) and "\n" not in str(e.value)
+    assert not (tmp_path / "o").exists()
+
+
+def test_budget_too_small_says_what_fits_and_keeps_caches(tmp_path, tiny_bert):
+    from albert_edge.pipeline import run
+    from albert_edge.plan import BudgetTooSmall
+
+    data = write_data(tmp_path / "d.csv", n=300)
+    cfg = _cfg(tmp_path, data, label_column="sentiment", backbone=str(tiny_bert / "backbone"), budget_minutes=0.05)
+    cfg.mode = "default"
+    cfg.overrides = {"vocab": 600, "dev_select": 30, "test": 30}
+    with pytest.raises(BudgetTooSmall, match=r"pass --budget-minutes \d+ or more"):
+        run(cfg, log=lambda m: None)
+    spiece = tmp_path / "o" / "cache" / "spiece"
+    assert (spiece / "spiece.model").is_file() and (spiece / ".albert_edge_stage.json").is_file()
+
+
+def test_cli_run_error_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    data = write_data(tmp_path / "d.csv", n=30)
+    r = subprocess.run([sys.executable, "-c", "from albert_edge.cli import run; run()", "run", "--data", str(data),
+                        "--out", str(tmp_path / "o"), "--smoke"], capture_output=True, text=True, timeout=300)
+    lines = [x for x in r.stderr.splitlines() if x.strip() and "warning" not in x.lower() and "Failed to load" not in x]
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert len(lines) == 1 and "no column 'label'; available columns: sentiment, confidence, text" in lines[0], r.stderr

@@ -1,0 +1,58 @@
+"""training/: KD loss, representation loss, the one no-decay rule, warmup/decay in optimizer steps, the step floor."""
+
+import pytest
+import torch
+
+from albert_edge.training import adamw, kd_loss, plan_steps, representation_loss, warmup_linear
+
+
+def test_kd_loss():
+    s = torch.tensor([[1.0, -1.0], [0.0, 2.0]])
+    t = torch.tensor([[3.0, -3.0], [-1.0, 1.0]])
+    y = torch.tensor([0, 1])
+    ce = torch.nn.functional.cross_entropy(s, y)
+    assert torch.allclose(kd_loss(s, t, y, temperature=2.0, alpha=0.0), ce)
+    kl = kd_loss(s, t, y, temperature=2.0, alpha=1.0)
+    ref = (torch.softmax(t / 2, -1) * (torch.log_softmax(t / 2, -1) - torch.log_softmax(s / 2, -1))).sum(-1).mean() * 4
+    assert torch.allclose(kl, ref)
+    assert kd_loss(t, t, None, temperature=3.0, alpha=1.0).abs() < 1e-6
+
+
+def test_representation_loss_ignores_norm():
+    a = torch.tensor([[1.0, 2.0, 3.0]])
+    assert representation_loss(a, 5 * a).abs() < 1e-6
+    assert representation_loss(a, -a) == pytest.approx(2.0)
+
+
+def test_one_no_decay_rule_for_any_backbone():
+    from transformers import BertConfig, BertModel
+
+    bert = BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                intermediate_size=32))
+    bert.embeddings.word_embeddings.weight.requires_grad_(False)  # frozen parameters are left out
+    opt = adamw(bert.named_parameters(), lr=1e-3, weight_decay=0.1)
+    decay, no_decay = (g["params"] for g in opt.param_groups)
+    names = {id(p): n for n, p in bert.named_parameters()}
+    assert all(p.dim() >= 2 for p in decay) and all(p.dim() == 1 for p in no_decay)
+    assert any("LayerNorm" in names[id(p)] for p in no_decay) and any(names[id(p)].endswith("bias") for p in no_decay)
+    assert all(p is not bert.embeddings.word_embeddings.weight for p in decay + no_decay)
+    assert [g["weight_decay"] for g in opt.param_groups] == [0.1, 0.0]
+
+
+def test_warmup_then_linear_decay_in_steps():
+    p = torch.nn.Parameter(torch.zeros(2, 2))
+    opt = adamw([("w", p)], lr=1.0)
+    sched = warmup_linear(opt, total_steps=10, warmup=0.2)
+    lrs = []
+    for _ in range(10):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs[:3] == pytest.approx([0.5, 1.0, 1.0]) and lrs[-1] == pytest.approx(0.125)
+    assert all(a >= b for a, b in zip(lrs[1:], lrs[2:]))
+
+
+def test_step_floor_raises_epochs_for_small_data():
+    assert plan_steps(40, epochs=3, min_steps=600).epochs == 15  # 3 epochs x 40 batches would be 120 steps
+    assert plan_steps(400, epochs=3, min_steps=600).epochs == 3  # enough data: the floor changes nothing
+    assert plan_steps(40, epochs=3, min_steps=600, max_epochs=10).total_steps == 400
