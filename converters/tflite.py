@@ -96,13 +96,18 @@ def _check_io(flatbuffer: bytes) -> None:
                               f"needs inputs {list(INPUT_NAMES)} and outputs {[n for n, _ in OUTPUTS]}")
 
 
-def tokenizer_for_mediapipe(tok) -> tuple[str, str, bytes]:
+def tokenizer_for_mediapipe(job: ConversionJob) -> tuple[str, str, bytes]:
     """(kind, file name, bytes) of the tokenizer file the metadata names: for SentencePiece the portable model
-    (ALBERT's preprocessing folded into its normalizer), for WordPiece the vocabulary as it is."""
-    if tok.kind == "sentencepiece":
-        return "sentencepiece", PORTABLE_SPIECE, tok.portable_spiece()
-    (name, data), = tok.files().items()
-    return tok.kind, name, data
+    (ALBERT's preprocessing folded into its normalizer; built once per job, it walks every code point), for WordPiece
+    the vocabulary as it is."""
+    if "tflite_tokenizer" not in job.cache:
+        tok = job.tokenizer
+        if tok.kind == "sentencepiece":
+            job.cache["tflite_tokenizer"] = ("sentencepiece", PORTABLE_SPIECE, tok.portable_spiece())
+        else:
+            (name, data), = tok.files().items()
+            job.cache["tflite_tokenizer"] = (tok.kind, name, data)
+    return job.cache["tflite_tokenizer"]
 
 
 def mediapipe_ids_agree(tok, tokenizer_file: bytes, texts: list[str], seq_len: int) -> list[bool]:
@@ -124,7 +129,7 @@ def package(job: ConversionJob, flatbuffer: bytes, precision: str) -> bytes:
     from albert_edge import __version__
 
     L = job.max_len
-    kind, tok_file, tok_bytes = tokenizer_for_mediapipe(job.tokenizer)
+    kind, tok_file, tok_bytes = tokenizer_for_mediapipe(job)
     meta = text_classifier_metadata(
         name=f"albert-edge {job.task.name.value} ({len(job.labels)} labels, {precision})",
         description=f"ALBERT {job.task.name.value} model converted by albert-edge {__version__}; labels: "
@@ -159,7 +164,7 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> ArtifactEnt
     if precision == "int8":  # PT2E is not what LiteRT runs: reported, not gated
         parity[SIGNATURE]["vs_pt2e_int8"] = job.pt2e_comparison(L, inputs, runner.run)
     logits = job.output_spec(L)
-    kind, tok_file, tok_bytes = tokenizer_for_mediapipe(job.tokenizer)
+    kind, tok_file, tok_bytes = tokenizer_for_mediapipe(job)
     details = {"flatbuffer_bytes": len(flat),
                "metadata": {"schema": "TFLite Model Metadata (metadata_schema.fbs)", "tokenizer": kind,
                             "tokenizer_file": tok_file, "labels_file": LABELS_TXT,
