@@ -78,7 +78,7 @@ BACKENDS: dict[Backend, BackendSpec] = {
     Backend.TFLITE: BackendSpec(
         Backend.TFLITE, "LiteRT / TFLite", ".tflite", (4, b"TFL3"), "converters.tflite",
         "albert_edge.runtime.tflite:TfliteRunner", "litert_runner.py", "tflite",
-        ("litert-torch", "ai-edge-litert", "ai-edge-quantizer"), aliases=("litert",)),
+        ("litert-torch", "ai-edge-litert", "ai-edge-quantizer", "flatbuffers"), aliases=("litert",)),
     Backend.ONNX: BackendSpec(
         Backend.ONNX, "ONNX Runtime", ".onnx", None, "converters.onnx",
         "albert_edge.runtime.onnx:OnnxRunner", "ort_runner.py", "onnx",

