@@ -335,14 +335,21 @@ def quantize(model: Model, out: Annotated[Path, typer.Option("--out", "-o", help
 def eval_cmd(model: Annotated[Path, typer.Argument(help="ALBERT folder, quantized folder, teacher folder, or artifact.")],
              data: DataOpt, out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for metrics.json + "
                                                                         "confusion.png.")] = None,
-             max_length: int = 64, text_column: TextCol = "text", label_column: LabelCol = "label",
+             max_length: MaxLen = None, text_column: TextCol = "text", label_column: LabelCol = "label",
              pair_column: PairCol = None, encoding: EncodingOpt = "utf-8",
              as_json: JsonOpt = False) -> None:
-    """Accuracy, macro-F1, per-class precision/recall/F1 and a confusion-matrix PNG."""
+    """Accuracy, macro-F1, per-class precision/recall/F1 and a confusion-matrix PNG; for a token classifier, entity-level
+    F1 on JSONL {"tokens": [...], "tags": [...]}."""
     from .evaluate import evaluate_model
+    from .evaluate_tokens import evaluate_tokens, model_task
 
+    if model_task(model) == "token-classification":
+        m = evaluate_tokens(model, data, max_length=max_length, out_dir=out)
+        typer.echo(json.dumps(m) if as_json else f"entity F1 {m['entity_f1']:.4f}  precision {m['entity_precision']:.4f}"
+                   f"  recall {m['entity_recall']:.4f}  word accuracy {m['word_accuracy']:.4f}  (n={m['n']})")
+        return
     ds = _read_labeled(data, text_column, label_column, pair_column, encoding, min_classes=1)
-    m = evaluate_model(model, ds, out_dir=out, max_length=max_length)
+    m = evaluate_model(model, ds, out_dir=out, max_length=max_length or 64)
     if as_json:
         typer.echo(json.dumps(m))
         return

@@ -78,3 +78,23 @@ def test_cli_prints_what_the_api_returns(bundle):
     out = subprocess.run([*CLI, "predict", str(bundle / "model_fp32.onnx"), *TEXTS, "--json"],
                          capture_output=True, text=True, check=True).stdout
     assert [json.loads(line) for line in out.splitlines()] == json.loads(json.dumps(api))
+
+
+def test_eval_entity_f1_on_word_labeled_data(bundle, ner_ckpt, tmp_path):
+    from albert_edge import load
+    from albert_edge.evaluate_tokens import _word_labels, evaluate_tokens
+
+    words = [t.split() for t in TEXTS]
+    pred = [_word_labels(w, r) for w, r in zip(words, load(ner_ckpt).predict(TEXTS))]
+    assert any(lab != "O" for p in pred for lab in p)  # the random head tags something
+    data = tmp_path / "ner.jsonl"
+    data.write_text("".join(json.dumps({"tokens": w, "tags": t}) + "\n" for w, t in zip(words, pred)))
+    assert evaluate_tokens(bundle / "model_fp32.onnx", data)["entity_f1"] == 1.0  # the artifact = the checkpoint
+    wrong = [["O"] * len(t) for t in pred]
+    data.write_text("".join(json.dumps({"tokens": w, "ner_tags": t}) + "\n" for w, t in zip(words, wrong)))
+    m = evaluate_tokens(ner_ckpt, data)
+    assert m["entity_f1"] == 0.0 and m["entities_gold"] == 0 and m["entities_pred"] > 0
+    out = subprocess.run([*CLI, "eval", str(bundle / "model_fp32.pte"), "--data", str(data), "--json"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["entities_pred"] == m["entities_pred"]
