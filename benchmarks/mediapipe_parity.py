@@ -56,7 +56,7 @@ def main() -> None:
     for art in manifest["artifacts"]:
         t = time.perf_counter()
         r = compare(python, out / art["file"], texts)
-        r.update(bytes=art["bytes"], flatbuffer_bytes=art["flatbuffer_bytes"], seconds=round(time.perf_counter() - t, 1),
+        r.update(bytes=art["bytes"], flatbuffer_bytes=art["details"]["flatbuffer_bytes"], seconds=round(time.perf_counter() - t, 1),
                  goal_max_abs_dprob=GOALS[art["precision"]],
                  meets_goal=r["top1_agreement"] == 1.0 and r["max_abs_dprob"] <= GOALS[art["precision"]])
         results[art["file"]] = r

@@ -1,5 +1,5 @@
 """TFLite: litert-torch -> metadata + associated files -> ai_edge_litert, fp32 and int8; one subgraph in the
-MediaPipe / TFLite Task layout; byte-identical redo. (MediaPipe itself: tests/test_mediapipe.py.) ~70 s."""
+MediaPipe / TFLite Task layout; byte-identical redo. (MediaPipe itself: tests/test_mediapipe.py.) ~2 min."""
 
 import io
 import json

@@ -1,7 +1,7 @@
 """The real client: MediaPipe 1.2.2's TextClassifier loads our fp32 and int8 .tflite as they are, and its scores match
 `albert-edge predict` of the same file. mediapipe lives in a venv of its own (it pins its own numpy/protobuf), made
-once under pytest's cache dir (~3 min from PyPI) and reused after; warm, this module takes ~90 s on 2 cores (most of
-it the conversion). benchmarks/mediapipe_parity.py is the large version (2,228 lines, a model trained on tweets)."""
+once under pytest's cache dir (~3 min from PyPI) and reused after; warm, this module took ~120 s on the shared 2
+cores (most of it training + conversion). benchmarks/mediapipe_parity.py is the large version (2,228 lines)."""
 
 import re
 
