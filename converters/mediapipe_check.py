@@ -91,20 +91,27 @@ def _stats(a: np.ndarray, b: np.ndarray) -> dict:
 
 
 def compare(python: Path, model: str | os.PathLike, texts: list[str]) -> dict:
+    """MediaPipe's probabilities vs `albert-edge predict`'s on `texts` (a sequence classifier's .tflite)."""
     from albert_edge.runtime.tflite import TfliteRunner
 
     from .tflite import mediapipe_ids_agree
-    from .tflite_metadata import require_metadata
+    from .tflite_metadata import TOKENIZER_UNITS, require_metadata
 
     model = Path(model)
     runner = TfliteRunner(model)
     meta = require_metadata(model.read_bytes(), str(model))
-    (tok_file,) = [f["name"] for f in meta["input_process_units"][0]["files"]]
+    unit = meta["input_process_units"][0]
     ours = predict_probs(model, texts)
     theirs = mediapipe_probs(python, model, texts, runner.labels)
-    same = np.array(mediapipe_ids_agree(runner.tokenizer, runner.tokenizer_files[tok_file], texts, runner.seq_lens[-1]))
+    report = _stats(ours, theirs)
     worst = np.argsort(-np.abs(ours - theirs).max(1))[:5]
-    return {**_stats(ours, theirs), "tokenizer_agreement": float(same.mean()),
-            "on_same_ids": _stats(ours[same], theirs[same]),
-            "largest_differences": [{"text": texts[i][:80], "same_ids": bool(same[i]), "ours": ours[i].round(5).tolist(),
-                            "mediapipe": theirs[i].round(5).tolist()} for i in worst]}
+    report["largest_differences"] = [{"text": texts[i][:80], "ours": ours[i].round(5).tolist(),
+                                      "mediapipe": theirs[i].round(5).tolist()} for i in worst]
+    if unit["type"] == TOKENIZER_UNITS["sentencepiece"]:  # the id check models MediaPipe's SentencePiece path only
+        (tok_file,) = [f["name"] for f in unit["files"]]
+        same = np.array(mediapipe_ids_agree(runner.tokenizer, runner.tokenizer_files[tok_file], texts,
+                                            runner.seq_lens[-1]))
+        report.update(tokenizer_agreement=float(same.mean()), on_same_ids=_stats(ours[same], theirs[same]))
+        for row, i in zip(report["largest_differences"], worst):
+            row["same_ids"] = bool(same[i])
+    return report
