@@ -17,7 +17,8 @@ import java.util.Map;
  * Python's reader and tasks):
  * <pre>
  *   manifest DIR|manifest.json         the manifest's fields as this core reads them, as JSON
- *   check ARTIFACT                     every integrity check; prints "ok BACKEND"
+ *   check ARTIFACT...                  every integrity check; per file "ok BACKEND" (+ the sha256 of the bundle JSON
+ *                                      and of the tokenizer file it read) or, given several, the error line
  *   predict ARTIFACT LOGITS.jsonl      per line {"text", "logits"}: tokenize with the artifact's own bundle, then the
  *                                      post-processing of its task; prints what predict --json prints
  *   tag LABELS.json ENCODINGS.jsonl    per line {"text", "pieces", "offsets", "mask", "truncated", "logits"}:
@@ -31,20 +32,35 @@ public final class ArtifactCli {
     public static void main(String[] args) {
         try {
             BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
-            run(args, out);
+            int status = run(args, out);
             out.flush();
+            if (status != 0) System.exit(status);
         } catch (TokenizerException | IOException | IllegalArgumentException e) {
             System.err.println("error: " + String.valueOf(e.getMessage()).replace('\n', ' '));
             System.exit(2);
         }
     }
 
-    private static void run(String[] a, BufferedWriter out) throws TokenizerException, IOException {
+    /** Exit status: 0, or 2 when {@code check} refused one of several files. */
+    private static int run(String[] a, BufferedWriter out) throws TokenizerException, IOException {
         String cmd = a.length > 0 ? a[0] : "";
         if (cmd.equals("manifest") && a.length == 2) {
             out.write(Json.write(dump(Manifest.read(new File(a[1])))) + "\n");
-        } else if (cmd.equals("check") && a.length == 2) {
-            out.write("ok " + Artifact.open(new File(a[1])).backend + "\n");
+        } else if (cmd.equals("check") && a.length >= 2) {
+            int refused = 0;
+            for (int i = 1; i < a.length; i++) {
+                try {
+                    Artifact art = Artifact.open(new File(a[i]));
+                    TokenizerBundle b = art.bundle;
+                    out.write("ok " + art.backend + (b == null ? "" : " " + Sha256.hex(b.configBytes) + " "
+                            + Sha256.hex(b.file)) + "\n");
+                } catch (TokenizerException e) {
+                    if (a.length == 2) throw e;
+                    out.write(e.getMessage().replace('\n', ' ') + "\n");
+                    refused++;
+                }
+            }
+            return refused > 0 ? 2 : 0;
         } else if (cmd.equals("predict") && a.length == 3) {
             Artifact art = Artifact.open(new File(a[1]));
             if (art.bundle == null) throw new TokenizerException(a[1] + ": a .pte's bundle is read by the ExecuTorch runtime");
@@ -72,6 +88,7 @@ public final class ArtifactCli {
             throw new TokenizerException("usage: ArtifactCli manifest DIR | check ARTIFACT | predict ARTIFACT "
                     + "LOGITS.jsonl | tag LABELS.json ENCODINGS.jsonl");
         }
+        return 0;
     }
 
     private static String read(String path) throws TokenizerException {
