@@ -250,9 +250,9 @@ def test_manifest_from_the_converter_reads_the_same_in_java(junit_run, ner_onnx,
     assert artifact_cli(junit_run, "check", str(ner_onnx / "model_fp32.onnx")).stdout.startswith("ok onnx ")
 
     # Damage each part in a copy: the model, the bundle JSON, the tokenizer file; then another format version.
-    for name, fragment in [("model_fp32.onnx", "sha256 differs from manifest.json"),
-                           ("tokenizer.json", "sha256 differs from the manifest"),
-                           ("spiece.model", "bundled spiece.model fails its sha256 check")]:
+    for name, fragment in [("model_fp32.onnx", "model_fp32.onnx: sha256 differs from manifest.json"),
+                           ("tokenizer.json", "tokenizer.json: sha256 differs from"),
+                           ("spiece.model", "spiece.model: sha256 differs from")]:
         copy = tmp_path / name.replace(".", "_")
         shutil.copytree(ner_onnx, copy)
         data = bytearray((copy / name).read_bytes())
@@ -312,6 +312,29 @@ def test_mutated_tflite_bundles_are_refused_or_unchanged(junit_run, tmp_path):
     assert len(refused) >= 200, f"only {len(refused)} of 240 mutations refused"
 
 
+def test_pte_sealed_by_python_is_verified_in_java(junit_run, tmp_path):
+    """The Python writer's integrity trailer (sha256 + AEPTESUM) on a stand-in program: Java accepts the sealed
+    file and refuses every mutation, as Python's check_pte does."""
+    integrity = pytest.importorskip("albert_edge.runtime.integrity",
+                                    reason="the .pte trailer writer (branch integrity) is not merged here yet")
+    from albert_edge.errors import CorruptArtifactError
+
+    program = random.Random(5).randbytes(30000)
+    good = integrity.seal_pte(program)
+    files = []
+    for i, data in enumerate([good, *mutations(good, 150, seed=12)]):
+        files.append(tmp_path / f"m{i}.pte")
+        files[-1].write_bytes(data)
+    proc = artifact_cli(junit_run, "check", *map(str, files))
+    verdicts = proc.stdout.split("\n")[:-1]
+    assert proc.returncode == 2 and len(verdicts) == len(files), proc.stderr[-2000:]
+    assert verdicts[0] == "ok executorch"
+    assert all(v.startswith(f"corrupt artifact: {f}: ") for f, v in zip(files[1:], verdicts[1:])), verdicts
+    for f in files[1:]:
+        with pytest.raises(CorruptArtifactError):
+            integrity.check_pte(f.read_bytes(), str(f))
+
+
 def random_logits(rng: random.Random, rows: int, cols: int):
     import numpy as np
 
@@ -369,18 +392,15 @@ def test_java_pipeline_matches_python_predict(junit_run, tmp_path, golden_lines,
 
     from albert_edge.tasks import get_task
     from albert_edge.tokenizer import load_tokenizer
+    from converters.bundle import append_bundle
 
     rng = random.Random(7)
     texts = golden_lines[1::40] + [random_line(rng) for _ in range(30)]
     for kind, tok, task, labels in [("spiece", load_tokenizer(ASSETS / "spiece"), "sequence-classification",
                                      ["negative", "neutral", "positive"]),
                                     ("wp", load_tokenizer(wordpiece_dir), "token-classification", NER_LABELS)]:
-        folder = tmp_path / kind
-        folder.mkdir()
-        (folder / "model.onnx").write_bytes(b"not read by the core")
-        bundle = bundle_of(tok, task, labels, seq_lens=(16, 64))
-        for name, data in bundle.all_files().items():
-            (folder / name).write_bytes(data)
+        model = tmp_path / f"{kind}.tflite"
+        model.write_bytes(append_bundle(fake_flatbuffer(), bundle_of(tok, task, labels, seq_lens=(16, 64))))
         spec, rows, want = get_task(task), [], []
         for text in texts:
             enc = tok.encode(text, max_length=64)
@@ -388,8 +408,7 @@ def test_java_pipeline_matches_python_predict(junit_run, tmp_path, golden_lines,
                 np.asarray([rng.uniform(-4, 4) for _ in labels], np.float32)
             want.append(spec.postprocess(enc, logits, labels, text))
             rows.append({"text": text, "logits": logits.tolist()})
-        proc = artifact_cli(junit_run, "predict", str(folder / "model.onnx"), str(jsonl(tmp_path / f"{kind}.jsonl",
-                                                                                         rows)))
+        proc = artifact_cli(junit_run, "predict", str(model), str(jsonl(tmp_path / f"{kind}.jsonl", rows)))
         assert proc.returncode == 0, proc.stderr[-2000:]
         got = [json.loads(line) for line in proc.stdout.split("\n")[:-1]]  # not splitlines: U+2028 is text
         assert len(got) == len(want)

@@ -11,7 +11,9 @@ import java.util.Arrays;
 /**
  * A converted artifact on disk, checked before use: the sha256 the manifest.json beside it records (when one lies
  * there), then what the file carries itself — {@code .pte}: the 40-byte trailer (sha256 of every preceding byte +
- * {@code AEPTESUM}); {@code .tflite}: checksums.json and the zip CRCs of its bundle; {@code .onnx}: its sidecars.
+ * {@code AEPTESUM}); {@code .tflite}: checksums.json and the zip CRCs of its bundle; {@code .onnx} (a folder format,
+ * its manifest required): its sidecars against the manifest. The same checks, in the same order, as Python's
+ * albert_edge/runtime/integrity.py.
  * The {@code .tflite} and {@code .onnx} bundles are read here; a {@code .pte}'s comes from its constant methods
  * through the ExecuTorch runtime ({@link TokenizerBundle#fromPte}).
  *
@@ -65,7 +67,13 @@ public final class Artifact {
                 }
                 return new Artifact(file, backend, manifest, TokenizerBundle.fromTflite(data, file.getPath()));
             default:
-                return new Artifact(file, backend, manifest, TokenizerBundle.fromOnnx(file));
+                if (manifest == null || manifest.artifact(file.getName()) == null) {
+                    throw new TokenizerException(file + ": " + (manifest == null ? "no manifest.json beside it"
+                            : "the manifest.json beside it does not list it") + "; an .onnx is a folder format (the "
+                            + "manifest records the sha256 of the model and its sidecars): keep it in the folder "
+                            + "albert-edge convert wrote");
+                }
+                return new Artifact(file, backend, manifest, TokenizerBundle.fromOnnx(file, manifest));
         }
     }
 
@@ -73,13 +81,16 @@ public final class Artifact {
     public static void checkPte(File pte) throws TokenizerException {
         try (RandomAccessFile f = new RandomAccessFile(pte, "r")) {
             long body = f.length() - PTE_TRAILER;
-            if (body <= 0) throw new CorruptArtifactException(pte.getPath(), "too short for a .pte with its checksum");
+            if (body < 0) {
+                throw new CorruptArtifactException(pte.getPath(), "no integrity trailer (shorter than "
+                        + PTE_TRAILER + " bytes); convert it again");
+            }
             byte[] trailer = new byte[PTE_TRAILER];
             f.seek(body);
             f.readFully(trailer);
             if (!PTE_MAGIC.equals(new String(trailer, 32, 8, StandardCharsets.US_ASCII))) {
-                throw new CorruptArtifactException(pte.getPath(), "no " + PTE_MAGIC + " checksum trailer (truncated, "
-                        + "or written by an older albert-edge: convert it again)");
+                throw new CorruptArtifactException(pte.getPath(), "no integrity trailer (the file does not end in "
+                        + PTE_MAGIC + "): truncated, altered, or not written by albert-edge convert; convert it again");
             }
             MessageDigest d = Sha256.digest();
             byte[] buf = new byte[1 << 16];
@@ -91,7 +102,8 @@ public final class Artifact {
                 left -= n;
             }
             if (!Arrays.equals(d.digest(), Arrays.copyOf(trailer, 32))) {
-                throw new CorruptArtifactException(pte.getPath(), "fails its sha256 check");
+                throw new CorruptArtifactException(pte.getPath(), "fails its sha256 check (integrity trailer); the "
+                        + "file changed after conversion — convert it again");
             }
         } catch (IOException e) {
             throw new TokenizerException(pte + ": cannot read (" + e.getMessage() + ")");

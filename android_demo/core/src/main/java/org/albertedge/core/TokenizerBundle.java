@@ -13,7 +13,7 @@ import java.util.Map;
  * tokenizer file and the bundle JSON ({@code tokenizer.json}: kind, files with their sha256, settings, special ids,
  * labels, sequence lengths, task). Every reader checks the file against the sha256 the bundle JSON lists, and what
  * the artifact's own layout adds ({@code .tflite}: checksums.json and zip CRCs; {@code .pte}: the bundle_sha256
- * constant; {@code .onnx}: the manifest's config_sha256), before anything is parsed. A failed check is a
+ * constant; {@code .onnx}: the manifest's sha256 of each sidecar), before anything is parsed. A failed check is a
  * {@link CorruptArtifactException}.
  */
 public final class TokenizerBundle {
@@ -148,31 +148,28 @@ public final class TokenizerBundle {
     }
 
     /**
-     * The sidecars of an {@code .onnx}: {@code tokenizer.json} beside it and the file it lists. With a
-     * manifest.json beside (read strictly), the bundle JSON must have the manifest's config_sha256.
+     * The sidecars of an {@code .onnx} (a folder format): the tokenizer file(s) and {@code tokenizer.json} beside it,
+     * each with the sha256 the folder's manifest records.
      */
-    public static TokenizerBundle fromOnnx(File onnx) throws TokenizerException {
+    public static TokenizerBundle fromOnnx(File onnx, Manifest manifest) throws TokenizerException {
         File dir = onnx.getAbsoluteFile().getParentFile();
-        File conf = new File(dir, CONFIG);
-        if (!conf.isFile()) {
-            throw new TokenizerException(onnx + ": tokenizer sidecar " + conf + " missing; keep the .onnx in its "
-                    + "converted folder");
-        }
-        byte[] confBytes = read(conf);
-        Manifest manifest = Manifest.beside(onnx);
-        if (manifest != null && !Sha256.hex(confBytes).equals(manifest.tokenizer.configSha256)) {
-            throw new CorruptArtifactException(conf.getPath(), "sha256 differs from the manifest");
-        }
+        Map<String, String> expected = new LinkedHashMap<>(manifest.tokenizer.files);
+        expected.put(CONFIG, manifest.tokenizer.configSha256);
         Map<String, byte[]> carried = new LinkedHashMap<>();
-        for (String name : namesIn(confBytes)) {
-            File f = new File(dir, name);
-            if (!f.isFile() || !f.getAbsoluteFile().getParentFile().equals(dir)) {
-                throw new TokenizerException(onnx + ": tokenizer sidecar " + f + " missing; keep the .onnx in its "
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            File side = new File(dir, e.getKey());
+            if (!side.isFile() || !side.getAbsoluteFile().getParentFile().equals(dir)) {
+                throw new TokenizerException(onnx + ": tokenizer sidecar " + side + " missing; keep the .onnx in its "
                         + "converted folder");
             }
-            carried.put(name, read(f));
+            byte[] data = read(side);
+            if (!Sha256.hex(data).equals(e.getValue())) {
+                throw new CorruptArtifactException(side.getPath(), "sha256 differs from "
+                        + new File(dir, Manifest.FILE) + "; the file changed after conversion — convert it again");
+            }
+            carried.put(e.getKey(), data);
         }
-        return parse(confBytes, carried, conf.getPath());
+        return parse(carried.remove(CONFIG), carried, new File(dir, CONFIG).getPath());
     }
 
     private static byte[] read(File f) throws TokenizerException {

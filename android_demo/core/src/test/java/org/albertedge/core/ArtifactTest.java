@@ -76,7 +76,7 @@ public class ArtifactTest {
                 Artifact.open(new File(dir, "m.pte"));
                 fail("accepted a .pte without its trailer");
             } catch (CorruptArtifactException e) {
-                assertTrue(e.getMessage(), e.getMessage().contains("no AEPTESUM checksum trailer"));
+                assertTrue(e.getMessage(), e.getMessage().contains("no integrity trailer"));
             }
         } finally {
             for (File f : dir.listFiles()) f.delete();

@@ -166,24 +166,43 @@ public class BundleTest {
             Files.write(new File(dir, "spiece.model").toPath(), TestAssets.spiece());
             byte[] conf = utf8(config("sequence-classification"));
             Files.write(new File(dir, "tokenizer.json").toPath(), conf);
-            TokenizerBundle b = TokenizerBundle.fromOnnx(onnx);
-            assertEquals(3, b.config.labels.size());
-            assertArrayEquals(TestAssets.spiece(), b.file);
+            File manifest = new File(dir, "manifest.json");
+            String spieceSha = Sha256.hex(TestAssets.spiece()), confSha = Sha256.hex(conf);
+            String bodySha = Sha256.hex(flatbuffer());
+            int n = flatbuffer().length;
+            try {
+                Artifact.open(onnx);
+                fail("accepted an .onnx without its manifest");
+            } catch (TokenizerException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("no manifest.json beside it"));
+            }
+            Files.write(manifest.toPath(), utf8(ManifestTest.manifest(spieceSha, confSha, "model_fp32.onnx", bodySha, n)));
+            Artifact a = Artifact.open(onnx);
+            assertEquals("onnx", a.backend);
+            assertEquals(3, a.bundle.config.labels.size());
+            assertArrayEquals(TestAssets.spiece(), a.bundle.file);
 
-            Files.write(new File(dir, "manifest.json").toPath(), utf8(ManifestTest.manifest(Sha256.hex(conf),
-                    "model_fp32.onnx", Sha256.hex(flatbuffer()), flatbuffer().length)));
-            assertEquals("onnx", Artifact.open(onnx).backend);
-            Files.write(new File(dir, "manifest.json").toPath(), utf8(ManifestTest.manifest("0".repeat(64),
-                    "model_fp32.onnx", Sha256.hex(flatbuffer()), flatbuffer().length)));
-            assertCorrupt(() -> Artifact.open(onnx), "tokenizer.json: sha256 differs from the manifest");
-            Files.write(new File(dir, "manifest.json").toPath(), utf8(ManifestTest.manifest(Sha256.hex(conf),
-                    "model_fp32.onnx", "1".repeat(64), flatbuffer().length)));
+            Files.write(manifest.toPath(), utf8(ManifestTest.manifest(spieceSha, "0".repeat(64), "model_fp32.onnx",
+                    bodySha, n)));
+            assertCorrupt(() -> Artifact.open(onnx), "tokenizer.json: sha256 differs from");
+            Files.write(manifest.toPath(), utf8(ManifestTest.manifest("0".repeat(64), confSha, "model_fp32.onnx",
+                    bodySha, n)));
+            assertCorrupt(() -> Artifact.open(onnx), "spiece.model: sha256 differs from");
+            Files.write(manifest.toPath(), utf8(ManifestTest.manifest(spieceSha, confSha, "model_fp32.onnx",
+                    "1".repeat(64), n)));
             assertCorrupt(() -> Artifact.open(onnx), "sha256 differs from manifest.json");
+            Files.write(manifest.toPath(), utf8(ManifestTest.manifest(spieceSha, confSha, "other.onnx", bodySha, n)));
+            try {
+                Artifact.open(onnx);
+                fail("accepted an .onnx its manifest does not list");
+            } catch (TokenizerException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("does not list it"));
+            }
 
-            new File(dir, "manifest.json").delete();
+            Files.write(manifest.toPath(), utf8(ManifestTest.manifest(spieceSha, confSha, "model_fp32.onnx", bodySha, n)));
             new File(dir, "spiece.model").delete();
             try {
-                TokenizerBundle.fromOnnx(onnx);
+                Artifact.open(onnx);
                 fail("accepted an .onnx without its tokenizer file");
             } catch (TokenizerException e) {
                 assertTrue(e.getMessage(), e.getMessage().contains("spiece.model missing"));

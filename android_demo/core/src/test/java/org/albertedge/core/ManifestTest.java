@@ -10,9 +10,9 @@ import org.junit.Test;
 
 public class ManifestTest {
     /** A format_version 2 manifest with one artifact (the shape albert_edge/manifest.py writes). */
-    static String manifest(String configSha, String file, String fileSha, long bytes) {
+    static String manifest(String spieceSha, String configSha, String file, String fileSha, long bytes) {
         return "{\"task\": \"token-classification\", \"labels\": [\"O\", \"B-PER\"], \"seq_lens\": [16, 32], "
-                + "\"tokenizer\": {\"kind\": \"sentencepiece\", \"files\": {\"spiece.model\": \"" + "a".repeat(64)
+                + "\"tokenizer\": {\"kind\": \"sentencepiece\", \"files\": {\"spiece.model\": \"" + spieceSha
                 + "\"}, \"config\": \"tokenizer.json\", \"config_sha256\": \"" + configSha + "\", \"settings\": "
                 + "{\"kind\": \"sentencepiece\", \"do_lower_case\": true}, \"special_ids\": {\"pad\": 0, \"cls\": 2}}, "
                 + "\"source\": {\"checkpoint\": \"ckpt\"}, \"toolchain\": {\"onnx\": \"1.19.0\"}, \"artifacts\": [{"
@@ -24,7 +24,7 @@ public class ManifestTest {
                 + "\"convert_seconds\": 8.25, \"details\": {}}], \"format_version\": 2}";
     }
 
-    static final String GOOD = manifest("b".repeat(64), "model_fp32.onnx", "c".repeat(64), 1234);
+    static final String GOOD = manifest("a".repeat(64), "b".repeat(64), "model_fp32.onnx", "c".repeat(64), 1234);
 
     @Test
     public void readsEveryField() throws Exception {
