@@ -63,14 +63,17 @@ public final class ArtifactCli {
             return refused > 0 ? 2 : 0;
         } else if (cmd.equals("predict") && a.length == 3) {
             Artifact art = Artifact.open(new File(a[1]));
-            if (art.bundle == null) throw new TokenizerException(a[1] + ": a .pte's bundle is read by the ExecuTorch runtime");
+            if (art.bundle == null) {
+                throw new TokenizerException(a[1] + ": a .pte's bundle is read by the ExecuTorch runtime");
+            }
             TokenizerBundle b = art.bundle;
             Tokenizer tok = b.tokenizer();
             String[] vocab = b.task.perToken ? Vocabulary.of(b) : null;
             for (Map<String, Object> line : lines(a[2])) {
                 String text = (String) line.get("text");
                 Encoding enc = tok.encode(text, b.config.maxSeqLen(0), false);
-                out.write(b.task.postprocess(enc, vocab, floats(line.get("logits")), b.config.labels, text).toJson() + "\n");
+                Result r = b.task.postprocess(enc, vocab, floats(line.get("logits")), b.config.labels, text);
+                out.write(r.toJson() + "\n");
             }
         } else if (cmd.equals("tag") && a.length == 3) {
             List<String> labels = new ArrayList<>();

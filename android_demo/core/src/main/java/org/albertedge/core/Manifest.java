@@ -105,17 +105,23 @@ public final class Manifest {
             quantization = f.map("quantization", true);
             delegation = f.map("delegation", false);
             Object w = f.raw("weights_shared");
-            if (w != null && !(w instanceof Boolean)) throw new TokenizerException(f.where + ".weights_shared is not true/false/null");
+            if (w != null && !(w instanceof Boolean)) {
+                throw new TokenizerException(f.where + ".weights_shared is not true/false/null");
+            }
             weightsShared = (Boolean) w;
             Object s = f.raw("convert_seconds");
-            if (s != null && !(s instanceof Number)) throw new TokenizerException(f.where + ".convert_seconds is not a number");
+            if (s != null && !(s instanceof Number)) {
+                throw new TokenizerException(f.where + ".convert_seconds is not a number");
+            }
             convertSeconds = s == null ? null : ((Number) s).doubleValue();
             details = f.map("details", false);
         }
 
         private static List<Tensor> tensors(JsonFields f, String key) throws TokenizerException {
             List<Tensor> out = new ArrayList<>();
-            for (Object o : f.list(key, 0)) out.add(new Tensor(JsonFields.of(o, f.where + "." + key + "[" + out.size() + "]")));
+            for (Object o : f.list(key, 0)) {
+                out.add(new Tensor(JsonFields.of(o, f.where + "." + key + "[" + out.size() + "]")));
+            }
             return Collections.unmodifiableList(out);
         }
     }
@@ -135,7 +141,9 @@ public final class Manifest {
         source = f.map("source", false);
         Map<String, Object> tc = f.map("toolchain", false);
         for (Map.Entry<String, Object> e : tc.entrySet()) {
-            if (!(e.getValue() instanceof String)) throw new TokenizerException(f.where + ".toolchain." + e.getKey() + " is not a string");
+            if (!(e.getValue() instanceof String)) {
+                throw new TokenizerException(f.where + ".toolchain." + e.getKey() + " is not a string");
+            }
         }
         @SuppressWarnings("unchecked") Map<String, String> versions = (Map<String, String>) (Map<?, ?>) tc;
         toolchain = versions;
@@ -159,7 +167,9 @@ public final class Manifest {
     /** {@code manifest.json} itself, or the one in the given folder. */
     public static Manifest read(File fileOrFolder) throws TokenizerException {
         File f = fileOrFolder.isDirectory() ? new File(fileOrFolder, FILE) : fileOrFolder;
-        if (!f.isFile()) throw new TokenizerException(f + ": no manifest.json; give the folder albert-edge convert wrote");
+        if (!f.isFile()) {
+            throw new TokenizerException(f + ": no manifest.json; give the folder albert-edge convert wrote");
+        }
         try {
             return parse(new String(Files.readAllBytes(f.toPath()), StandardCharsets.UTF_8), f.getPath());
         } catch (IOException e) {

@@ -59,8 +59,8 @@ public final class TokenTagging implements Result {
         int c = labelNames.size(), n = 0;
         for (int m : attentionMask) n += m;
         if (c == 0 || logits.length % c != 0 || logits.length / c < n) {
-            throw new IllegalArgumentException("logits of " + logits.length + " values are not [L, " + c + "] with L >= "
-                    + n);
+            throw new IllegalArgumentException("logits of " + logits.length + " values are not [L, " + c
+                    + "] with L >= " + n);
         }
         float[][] rows = new float[n][];
         String[] tokenLabels = new String[attentionMask.length];
@@ -167,7 +167,8 @@ public final class TokenTagging implements Result {
     /** {"B"|"I"|"O", type} of an IOB2 label; a label without a B-/I-/E-/S- prefix is its own type. */
     static String[] entityType(String label) {
         if (label.equals("O") || label.isEmpty()) return new String[] {"O", ""};
-        if (label.length() > 2 && (label.charAt(1) == '-' || label.charAt(1) == '_') && "BIES".indexOf(label.charAt(0)) >= 0) {
+        boolean prefixed = label.length() > 2 && (label.charAt(1) == '-' || label.charAt(1) == '_');
+        if (prefixed && "BIES".indexOf(label.charAt(0)) >= 0) {
             char c = label.charAt(0);
             return new String[] {c == 'B' || c == 'S' ? "B" : "I", label.substring(2)};
         }

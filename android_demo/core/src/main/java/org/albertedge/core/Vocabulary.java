@@ -2,7 +2,8 @@ package org.albertedge.core;
 
 /**
  * Id → piece of a bundled tokenizer (HF's {@code convert_ids_to_tokens}), the token strings per-token output shows
- * and word spans read ("▁" opens a SentencePiece word, "##" continues a WordPiece one).
+ * and word spans read ("▁" opens a SentencePiece word, "##" continues a WordPiece one). One difference from the
+ * pieces HF's encoder reports: a SentencePiece {@code <unk>} shows as {@code <unk>} here, as the text it covers there.
  */
 public final class Vocabulary {
     private Vocabulary() {}

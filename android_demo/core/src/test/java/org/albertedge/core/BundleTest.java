@@ -170,13 +170,14 @@ public class BundleTest {
             String spieceSha = Sha256.hex(TestAssets.spiece()), confSha = Sha256.hex(conf);
             String bodySha = Sha256.hex(flatbuffer());
             int n = flatbuffer().length;
+            String good = ManifestTest.manifest(spieceSha, confSha, "model_fp32.onnx", bodySha, n);
             try {
                 Artifact.open(onnx);
                 fail("accepted an .onnx without its manifest");
             } catch (TokenizerException e) {
                 assertTrue(e.getMessage(), e.getMessage().contains("no manifest.json beside it"));
             }
-            Files.write(manifest.toPath(), utf8(ManifestTest.manifest(spieceSha, confSha, "model_fp32.onnx", bodySha, n)));
+            Files.write(manifest.toPath(), utf8(good));
             Artifact a = Artifact.open(onnx);
             assertEquals("onnx", a.backend);
             assertEquals(3, a.bundle.config.labels.size());
@@ -199,7 +200,7 @@ public class BundleTest {
                 assertTrue(e.getMessage(), e.getMessage().contains("does not list it"));
             }
 
-            Files.write(manifest.toPath(), utf8(ManifestTest.manifest(spieceSha, confSha, "model_fp32.onnx", bodySha, n)));
+            Files.write(manifest.toPath(), utf8(good));
             new File(dir, "spiece.model").delete();
             try {
                 Artifact.open(onnx);
