@@ -2,7 +2,7 @@
 
 Versioned: `format_version` 2. A manifest of another version, or one missing a required field, is refused with one
 line. The same fields are published as JSON Schema in docs/manifest.schema.json (the tests check every manifest the
-converters write against it) and read by the Android core (ManifestReader.java).
+converters write against it) and read by the Android core (android_demo/core Manifest.java).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ manifest, and move the staged folder into place only if everything passed.
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -119,7 +120,9 @@ def convert_checkpoint(src: str | Path, out: str | Path, *, formats=("executorch
         source["quantization"] = recipe.to_dict()
 
     artifacts = []
-    with staged_dir(out, overwrite=overwrite) as tmp:
+    with staged_dir(out, overwrite=overwrite) as tmp, warnings.catch_warnings():
+        # torch.export's own deprecation notice, raised from inside torch on every export: not the user's to act on
+        warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)", category=FutureWarning)
         bundle = job.bundle()
         for name, data in bundle.all_files().items():
             (tmp / name).write_bytes(data)

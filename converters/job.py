@@ -5,12 +5,6 @@ Also `ExportModule`, the (input_ids, attention_mask) -> logits view every backen
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-import os
-import sys
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,32 +30,6 @@ class ExportModule(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.model(input_ids, attention_mask)
-
-
-@contextlib.contextmanager
-def quiet_toolchain():
-    """Swallow what the exporters print for their own developers (tqdm bars, "Original model size", ORT's
-    pre-processing advice) so `convert` shows only its own progress; errors still surface as exceptions."""
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    try:
-        with tempfile.TemporaryFile() as sink:  # C++ logging (absl, TFLite) writes to the descriptors themselves
-            os.dup2(sink.fileno(), 1)
-            os.dup2(sink.fileno(), 2)
-            try:
-                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                    yield
-            finally:
-                os.dup2(saved[0], 1)
-                os.dup2(saved[1], 2)
-    finally:
-        os.close(saved[0])
-        os.close(saved[1])
-        root.setLevel(level)
 
 
 def fit_length(ids: torch.Tensor, mask: torch.Tensor, seq_len: int, pad: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -19,9 +19,10 @@ from albert_edge.errors import ConversionError, first_line
 from albert_edge.files import sha256_file
 from albert_edge.manifest import ArtifactEntry, TensorSpec
 from albert_edge.runtime.onnx import OnnxRunner
+from albert_edge.quiet import quiet_toolchain
 from albert_edge.verify import check_parity, torch_runner
 
-from .job import ConversionJob, quiet_toolchain
+from .job import ConversionJob
 
 SPEC = get_backend(Backend.ONNX)
 OPSET = 17

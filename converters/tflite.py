@@ -26,10 +26,11 @@ from albert_edge.errors import ConversionError, first_line
 from albert_edge.files import sha256_file
 from albert_edge.manifest import ArtifactEntry, TensorSpec
 from albert_edge.runtime.tflite import TfliteRunner
+from albert_edge.quiet import quiet_toolchain
 from albert_edge.verify import check_parity, torch_runner
 
 from .bundle import append_bundle
-from .job import ConversionJob, quiet_toolchain
+from .job import ConversionJob
 from .tflite_metadata import INPUT_NAMES, embed, text_classifier_metadata
 
 SPEC = get_backend(Backend.TFLITE)

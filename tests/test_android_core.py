@@ -6,6 +6,7 @@ Needs a JDK 17+ and junit4 (scripts/ci-system-deps.sh installs both); skipped on
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
@@ -158,40 +159,263 @@ def fake_flatbuffer() -> bytes:
     return bytes((i * 31) & 0xFF for i in range(4096))
 
 
+def bundle_of(tok, task: str = "sequence-classification", labels=("negative", "neutral", "positive"),
+              seq_lens=(16, 64)):
+    """What the converters pack (converters/bundle.py, the writer itself) for this tokenizer."""
+    from converters.bundle import TokenizerBundle
+
+    return TokenizerBundle.from_tokenizer(tok, labels=list(labels), seq_lens=list(seq_lens), task=task)
+
+
 def test_tokenizer_from_tflite_appended_zip(junit_run, tmp_path):
-    config = {"do_lower_case": True, "remove_space": True, "keep_accents": False, "split_digit_comma": False,
-              "special_ids": {"pad": 0, "unk": 1, "cls": 2, "sep": 3, "mask": 4},
-              "labels": ["negative", "neutral", "positive"], "seq_lens": [128],
-              "inputs": ["input_ids", "attention_mask"], "output": "logits"}
+    from albert_edge.runtime.bundle import read_appended_zip
+    from albert_edge.tokenizer import load_tokenizer
+    from converters.bundle import append_bundle
+
     lines = ["Café déjà vu — naïve façade", "", "I ❤️ emoji 😀 [MASK] 1,000"]
     text = write_lines(tmp_path / "t.txt", lines)
     want = ids_of(tokenize(junit_run, SPIECE, text))
+    bundle = bundle_of(load_tokenizer(ASSETS / "spiece"))
 
-    # (a) zip built in memory then appended (offsets relative to the zip), (b) zipfile in append mode on the file.
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("spiece.model", SPIECE.read_bytes())
-        z.writestr("tokenizer.json", json.dumps(config))
+    # (a) as the converter writes it, (b) zipfile in append mode on the file (offsets from the file's start).
     a = tmp_path / "a.tflite"
-    a.write_bytes(fake_flatbuffer() + buf.getvalue())
+    a.write_bytes(append_bundle(fake_flatbuffer(), bundle))
+    assert read_appended_zip(a.read_bytes(), "a")[0] == fake_flatbuffer()
     b = tmp_path / "b.tflite"
     b.write_bytes(fake_flatbuffer())
     with zipfile.ZipFile(b, "a", zipfile.ZIP_STORED) as z:
-        z.writestr("spiece.model", SPIECE.read_bytes())
-        z.writestr("tokenizer.json", json.dumps(config))
+        for name, data in bundle.all_files().items():
+            z.writestr(name, data)
+        z.writestr("checksums.json", json.dumps({"model": hashlib.sha256(fake_flatbuffer()).hexdigest()}))
     for f in (a, b):
         assert ids_of(tokenize(junit_run, f, text)) == want, f.name
 
-    # A .tflite whose zip has no spiece.model, and one with no zip at all.
+    # A .tflite whose zip lacks the bundle JSON, and one with no zip at all.
     c = tmp_path / "c.tflite"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         z.writestr("labels.txt", "a\nb\n")
     c.write_bytes(fake_flatbuffer() + buf.getvalue())
-    assert_one_line_error(tokenize(junit_run, c, text), "c.tflite", "no spiece.model")
+    assert_one_line_error(tokenize(junit_run, c, text), "c.tflite", "corrupt artifact", "lacks tokenizer.json")
     d = tmp_path / "d.tflite"
     d.write_bytes(fake_flatbuffer())
-    assert_one_line_error(tokenize(junit_run, d, text), "no zip archive appended")
+    assert_one_line_error(tokenize(junit_run, d, text), "corrupt artifact", "no zip archive appended")
+
+
+# -- the artifact side of the core (ArtifactCli): manifest, integrity, post-processing, against Python -------------
+NER_LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "S-ORG", "E-ORG", "MISC"]
+
+
+def artifact_cli(junit_run, *args: str) -> subprocess.CompletedProcess:
+    classes = REPO / "android_demo" / "core" / "build" / "classes"
+    assert (classes / "org" / "albertedge" / "core" / "ArtifactCli.class").is_file(), junit_run.stderr[-2000:]
+    return subprocess.run(["java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", str(classes),
+                           "org.albertedge.core.ArtifactCli", *args], capture_output=True, text=True, timeout=300)
+
+
+def jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def ner_onnx(tmp_path_factory) -> Path:
+    """A token-classification checkpoint converted to .onnx by the converter (manifest.json, sidecars)."""
+    pytest.importorskip("onnxruntime")
+    import torch
+
+    from albert_edge.checkpoint import save_checkpoint
+    from albert_edge.model import AlbertConfig, AlbertForTokenClassification
+    from converters import convert_checkpoint
+
+    from .conftest import SPIECE_DIR, SPIECE_VOCAB
+
+    torch.manual_seed(3)
+    model = AlbertForTokenClassification(AlbertConfig.micro(vocab_size=SPIECE_VOCAB,
+                                                            id2label=dict(enumerate(NER_LABELS)))).eval()
+    tmp = tmp_path_factory.mktemp("ner")
+    ckpt = save_checkpoint(model, tmp / "ckpt", tokenizer_dir=SPIECE_DIR)
+    convert_checkpoint(ckpt, tmp / "bundle", formats=["onnx"], precisions=["fp32"], seq_lens=[16, 32])
+    return tmp / "bundle"
+
+
+def test_manifest_from_the_converter_reads_the_same_in_java(junit_run, ner_onnx, tmp_path):
+    from albert_edge.manifest import read_manifest
+
+    proc = artifact_cli(junit_run, "manifest", str(ner_onnx))
+    assert proc.returncode == 0, proc.stderr
+    want = read_manifest(ner_onnx).to_dict()
+    assert want["task"] == "token-classification" and want["artifacts"]
+    assert json.loads(proc.stdout) == want
+    assert artifact_cli(junit_run, "check", str(ner_onnx / "model_fp32.onnx")).stdout.startswith("ok onnx ")
+
+    # Damage each part in a copy: the model, the bundle JSON, the tokenizer file; then another format version.
+    for name, fragment in [("model_fp32.onnx", "model_fp32.onnx: sha256 differs from manifest.json"),
+                           ("tokenizer.json", "tokenizer.json: sha256 differs from"),
+                           ("spiece.model", "spiece.model: sha256 differs from")]:
+        copy = tmp_path / name.replace(".", "_")
+        shutil.copytree(ner_onnx, copy)
+        data = bytearray((copy / name).read_bytes())
+        data[len(data) // 2] ^= 0x04
+        (copy / name).write_bytes(bytes(data))
+        assert_one_line_error(artifact_cli(junit_run, "check", str(copy / "model_fp32.onnx")),
+                              "corrupt artifact: ", fragment)
+    manifest = json.loads((ner_onnx / "manifest.json").read_text(encoding="utf-8"))
+    for change, fragment in [({"format_version": 1}, "format_version 1, this app reads 2"),
+                             ({"labels_v2": []}, "unknown field labels_v2")]:
+        copy = tmp_path / f"m{len(change)}_{fragment[:6]}"
+        shutil.copytree(ner_onnx, copy)
+        (copy / "manifest.json").write_text(json.dumps({**manifest, **change}), encoding="utf-8")
+        assert_one_line_error(artifact_cli(junit_run, "manifest", str(copy)), "manifest.json", fragment)
+
+
+def mutations(data: bytes, n: int, seed: int) -> list[bytes]:
+    """Bit flips, truncations and zeroed spans, each different from `data`."""
+    rng = random.Random(seed)
+    out = []
+    for k in range(n):
+        m = bytearray(data)
+        if k % 3 == 0:
+            m[rng.randrange(len(m))] ^= 1 << rng.randrange(8)
+        elif k % 3 == 1:
+            m = m[:rng.randrange(len(m))]
+        else:
+            at, n = rng.randrange(len(m)), rng.randint(1, 64)
+            m[at:at + n] = bytes(len(m[at:at + n]))
+            if bytes(m) == data:
+                m[at] ^= 1
+        out.append(bytes(m))
+    return out
+
+
+def test_mutated_tflite_bundles_are_refused_or_unchanged(junit_run, tmp_path):
+    """Files written by the Python writer, mutated 240 ways: Java refuses each as corrupt, or (metadata no check
+    covers, such as zip timestamps) reads exactly the original bundle — never a different one, never a crash."""
+    from albert_edge.tokenizer import load_tokenizer
+    from converters.bundle import append_bundle
+
+    bundle = bundle_of(load_tokenizer(ASSETS / "spiece"))
+    good = append_bundle(fake_flatbuffer(), bundle)
+    files = []
+    for i, data in enumerate([good, *mutations(good, 240, seed=11)]):
+        files.append(tmp_path / f"m{i}.tflite")
+        files[-1].write_bytes(data)
+    proc = artifact_cli(junit_run, "check", *map(str, files))
+    assert proc.returncode == 2 and not proc.stderr, proc.stderr[-2000:]  # 2: some refused
+    verdicts = proc.stdout.split("\n")[:-1]
+    assert len(verdicts) == len(files)
+    sha = hashlib.sha256
+    want = f"ok tflite {sha(bundle.config_bytes()).hexdigest()} {sha(bundle.model_bytes).hexdigest()}"
+    assert verdicts[0] == want
+    refused = [v for v in verdicts[1:] if v.startswith("corrupt artifact: ")]
+    assert all(v == want for v in verdicts[1:] if not v.startswith("corrupt artifact: ")), verdicts
+    assert len(refused) >= 200, f"only {len(refused)} of 240 mutations refused"
+
+
+def test_pte_sealed_by_python_is_verified_in_java(junit_run, tmp_path):
+    """The Python writer's integrity trailer (sha256 + AEPTESUM) on a stand-in program: Java accepts the sealed
+    file and refuses every mutation, as Python's check_pte does."""
+    integrity = pytest.importorskip("albert_edge.runtime.integrity",
+                                    reason="the .pte trailer writer (branch integrity) is not merged here yet")
+    from albert_edge.errors import CorruptArtifactError
+
+    program = random.Random(5).randbytes(30000)
+    good = integrity.seal_pte(program)
+    files = []
+    for i, data in enumerate([good, *mutations(good, 150, seed=12)]):
+        files.append(tmp_path / f"m{i}.pte")
+        files[-1].write_bytes(data)
+    proc = artifact_cli(junit_run, "check", *map(str, files))
+    verdicts = proc.stdout.split("\n")[:-1]
+    assert proc.returncode == 2 and len(verdicts) == len(files), proc.stderr[-2000:]
+    assert verdicts[0] == "ok executorch"
+    assert all(v.startswith(f"corrupt artifact: {f}: ") for f, v in zip(files[1:], verdicts[1:])), verdicts
+    for f in files[1:]:
+        with pytest.raises(CorruptArtifactError):
+            integrity.check_pte(f.read_bytes(), str(f))
+
+
+def random_logits(rng: random.Random, rows: int, cols: int):
+    import numpy as np
+
+    # few distinct values: ties, where "the first of equal maxima" must agree
+    return np.asarray([[rng.choice([-1.5, 0.0, 0.25, 2.0]) for _ in range(cols)] for _ in range(rows)], np.float32)
+
+
+@pytest.fixture(scope="module")
+def wordpiece_dir(tmp_path_factory, golden_lines) -> Path:
+    """A small BERT WordPiece vocabulary trained on the golden lines, in a folder albert-edge loads."""
+    from tokenizers import BertWordPieceTokenizer
+
+    folder = tmp_path_factory.mktemp("wp")
+    trainer = BertWordPieceTokenizer(lowercase=True)
+    trainer.train_from_iterator(golden_lines, vocab_size=800, min_frequency=1, show_progress=False)
+    trainer.save_model(str(folder))
+    (folder / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "BertTokenizer",
+                                                              "do_lower_case": True}))
+    return folder
+
+
+def test_token_tagging_matches_python_tasks(junit_run, tmp_path, golden_lines, wordpiece_dir):
+    """The same encodings and logits through albert_edge/tasks.py and TokenTagging: every field equal."""
+    from albert_edge.tasks import TASKS, Task
+    from albert_edge.tokenizer import load_tokenizer
+
+    post = TASKS[Task.TOKEN_CLASSIFICATION].postprocess
+    rng = random.Random(20261201)
+    texts = golden_lines[::8] + [random_line(rng) for _ in range(150)]
+    texts += ["Ada  Lovelace met\u00a0Charles Babbage in London.", " \t leading space", "x\u3000y\u2028z", ""]
+    rows, want = [], []
+    for tok in (load_tokenizer(ASSETS / "spiece"), load_tokenizer(wordpiece_dir)):
+        for k, text in enumerate(texts):
+            enc = tok.encode(text, max_length=48, padding=k % 5 == 0)
+            logits = random_logits(rng, 48 if k % 2 else len(enc.ids), len(NER_LABELS))
+            want.append(post(enc, logits, NER_LABELS, text))
+            rows.append({"text": text, "pieces": enc.pieces, "offsets": [list(o) for o in enc.offsets],
+                         "mask": enc.attention_mask, "truncated": enc.truncated, "logits": logits.tolist()})
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps(NER_LABELS))
+    proc = artifact_cli(junit_run, "tag", str(labels), str(jsonl(tmp_path / "enc.jsonl", rows)))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = [json.loads(line) for line in proc.stdout.split("\n")[:-1]]  # not splitlines: U+2028 is text
+    assert len(got) == len(want)
+    assert sum(len(w["entities"]) for w in want) > 100  # the labels really form entities
+    bad = [(r["text"], g, w) for r, g, w in zip(rows, got, want) if g != w]
+    assert not bad, f"{len(bad)}/{len(want)} differ; first: {bad[0]!r}"
+
+
+def test_java_pipeline_matches_python_predict(junit_run, tmp_path, golden_lines, wordpiece_dir):
+    """Bundle → tokenizer → the task's post-processing, all in Java from what the Python writer bundled, against
+    Python's tokenizer + tasks on the same logits (sequence classification with SentencePiece; token
+    classification with WordPiece, the kind whose Java tokenizer tracks character offsets)."""
+    import numpy as np
+
+    from albert_edge.tasks import get_task
+    from albert_edge.tokenizer import load_tokenizer
+    from converters.bundle import append_bundle
+
+    rng = random.Random(7)
+    texts = golden_lines[1::40] + [random_line(rng) for _ in range(30)]
+    for kind, tok, task, labels in [("spiece", load_tokenizer(ASSETS / "spiece"), "sequence-classification",
+                                     ["negative", "neutral", "positive"]),
+                                    ("wp", load_tokenizer(wordpiece_dir), "token-classification", NER_LABELS)]:
+        model = tmp_path / f"{kind}.tflite"
+        model.write_bytes(append_bundle(fake_flatbuffer(), bundle_of(tok, task, labels, seq_lens=(16, 64))))
+        spec, rows, want = get_task(task), [], []
+        for text in texts:
+            enc = tok.encode(text, max_length=64)
+            logits = random_logits(rng, len(enc.ids), len(labels)) if spec.per_token else \
+                np.asarray([rng.uniform(-4, 4) for _ in labels], np.float32)
+            want.append(spec.postprocess(enc, logits, labels, text))
+            rows.append({"text": text, "logits": logits.tolist()})
+        proc = artifact_cli(junit_run, "predict", str(model), str(jsonl(tmp_path / f"{kind}.jsonl", rows)))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        got = [json.loads(line) for line in proc.stdout.split("\n")[:-1]]  # not splitlines: U+2028 is text
+        assert len(got) == len(want)
+        for text, g, w in zip(texts, got, want):
+            if "probs" in w:  # float32 softmax in Java, float64 in Python
+                assert g.pop("probs") == pytest.approx(w.pop("probs"), abs=1e-6), text
+            assert g == w, text
 
 
 def test_bad_inputs_exit_nonzero_with_one_line(junit_run, tmp_path):

@@ -10,6 +10,7 @@ import numpy as np
 from albert_edge.backends import Backend, get_backend
 from albert_edge.errors import CorruptArtifactError, first_line
 from albert_edge.files import sha256_bytes
+from albert_edge.quiet import quiet_toolchain
 
 from .base import Runner
 from .bundle import parse_bundle_config
@@ -48,7 +49,8 @@ class PteRunner(Runner):
     def _method(self, name: str):
         if name not in self._methods:
             try:
-                self._methods[name] = self.program.load_method(name)
+                with quiet_toolchain():  # the XNNPACK delegate's first init prints cpuinfo probing to stderr
+                    self._methods[name] = self.program.load_method(name)
             except Exception as e:
                 raise CorruptArtifactError(f"corrupt artifact: {self.path}: cannot load method {name} "
                                            f"({first_line(e, 200)})") from None

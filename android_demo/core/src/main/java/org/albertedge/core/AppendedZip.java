@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -13,17 +14,29 @@ import java.util.zip.Inflater;
 /**
  * Reads a zip archive that ends a file, such as the stored zip appended to a {@code .tflite} flatbuffer (the layout
  * TFLite metadata uses for associated files). Finds the End-Of-Central-Directory record at the end, walks the
- * central directory and returns every entry's bytes (stored or deflated), CRC-checked. Entry offsets may be
- * relative to the zip's own start or to the file's start: the prefix length is derived from where the central
- * directory really lies.
+ * central directory and returns every entry's bytes (stored or deflated), CRC-checked, and where the body before
+ * the zip ends. Entry offsets may be relative to the zip's own start or to the file's start: the prefix length is
+ * derived from where the central directory really lies.
+ *
+ * <p>Not java.util.zip: {@code ZipInputStream} reads from the first byte and stops at the flatbuffer before the
+ * zip; {@code ZipFile} needs a file on disk (the app may hold the model as bytes), does not check CRCs when reading
+ * and does not tell where the first entry starts — the end of the body that checksums.json covers.
  */
 public final class AppendedZip {
     private static final int EOCD_SIG = 0x06054b50, CEN_SIG = 0x02014b50, LOC_SIG = 0x04034b50;
 
-    private AppendedZip() {}
+    /** Entries by name, in central-directory order. */
+    public final Map<String, byte[]> entries;
+    /** Bytes before the first entry's local header: the body the zip was appended to. */
+    public final int bodyLength;
 
-    /** Entries by name; throws if there is no zip at the end or it is corrupt. */
-    public static Map<String, byte[]> entries(byte[] file) throws TokenizerException {
+    private AppendedZip(Map<String, byte[]> entries, int bodyLength) {
+        this.entries = entries;
+        this.bodyLength = bodyLength;
+    }
+
+    /** Throws if there is no zip at the end or it is corrupt (bounds, local headers, deflate data, CRC, size). */
+    public static AppendedZip read(byte[] file) throws TokenizerException {
         ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
         int eocd = -1;
         for (int i = file.length - 22; i >= Math.max(0, file.length - 22 - 65535); i--) {
@@ -40,6 +53,7 @@ public final class AppendedZip {
         long base = cdStart - cdOffset; // bytes before the zip (0 if offsets are absolute)
         if (cdStart < 0 || base < 0) throw new TokenizerException("corrupt appended zip (central directory bounds)");
         Map<String, byte[]> out = new LinkedHashMap<>();
+        long body = cdStart;
         int p = (int) cdStart;
         try {
             for (int k = 0; k < count; k++) {
@@ -57,6 +71,7 @@ public final class AppendedZip {
                     throw new TokenizerException("corrupt appended zip (local header of " + name + ")");
                 }
                 int lp = (int) local;
+                body = Math.min(body, local);
                 long data = local + 30 + (b.getShort(lp + 26) & 0xFFFF) + (b.getShort(lp + 28) & 0xFFFF);
                 if (data + csize > cdStart || usize > Integer.MAX_VALUE) {
                     throw new TokenizerException("corrupt appended zip (entry " + name + " out of bounds)");
@@ -76,21 +91,24 @@ public final class AppendedZip {
                 if (content.length != usize || c.getValue() != crc) {
                     throw new TokenizerException("corrupt appended zip (CRC/size mismatch in " + name + ")");
                 }
-                out.put(name, content);
+                if (out.put(name, content) != null) {
+                    throw new TokenizerException("corrupt appended zip (entry " + name + " twice)");
+                }
             }
         } catch (IndexOutOfBoundsException e) {
             throw new TokenizerException("corrupt appended zip (truncated)");
         }
-        return out;
+        return new AppendedZip(Collections.unmodifiableMap(out), (int) body);
     }
 
     private static byte[] inflate(byte[] raw, int size, String name) throws TokenizerException {
         Inflater inf = new Inflater(true);
         try {
             inf.setInput(raw);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+            // the declared size is not trusted for the allocation: a corrupt header must not exhaust memory
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(size, 1 << 20));
             byte[] buf = new byte[8192];
-            while (!inf.finished()) {
+            while (!inf.finished() && out.size() <= size) {
                 int n = inf.inflate(buf);
                 if (n == 0 && (inf.needsInput() || inf.needsDictionary())) break;
                 out.write(buf, 0, n);

@@ -2,16 +2,21 @@ package org.albertedge.core;
 
 import java.util.List;
 
-/** Logits → probabilities (numerically stable softmax) → the winning label. */
-public final class Classification {
+/** Sequence classification: logits → probabilities (numerically stable softmax) → the winning label. */
+public final class Classification implements Result {
+    public final float[] logits;
     public final float[] probabilities;
     public final int best;
     public final String label;
+    /** The text was cut to the sequence length. */
+    public final boolean truncated;
 
-    private Classification(float[] probabilities, int best, String label) {
+    private Classification(float[] logits, float[] probabilities, int best, String label, boolean truncated) {
+        this.logits = logits;
         this.probabilities = probabilities;
         this.best = best;
         this.label = label;
+        this.truncated = truncated;
     }
 
     public static float[] softmax(float[] logits) {
@@ -31,10 +36,20 @@ public final class Classification {
 
     /** Label names from tokenizer.json; {@code label_<i>} where it has none (or too few). */
     public static Classification of(float[] logits, List<String> labels) {
+        return of(logits, labels, false);
+    }
+
+    public static Classification of(float[] logits, List<String> labels, boolean truncated) {
         float[] p = softmax(logits);
         int best = 0;
         for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
-        return new Classification(p, best, labelName(best, labels));
+        return new Classification(logits.clone(), p, best, labelName(best, labels), truncated);
+    }
+
+    @Override
+    public String toJson() {
+        return "{\"label\": " + Json.quote(label) + ", \"probs\": " + Json.floatArray(probabilities) + ", \"logits\": "
+                + Json.floatArray(logits) + ", \"truncated\": " + truncated + "}";
     }
 
     public static String labelName(int index, List<String> labels) {

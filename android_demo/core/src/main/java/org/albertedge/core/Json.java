@@ -6,7 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A tiny strict JSON parser (RFC 8259) for the small configs that travel with artifacts. Objects become
+ * A tiny strict JSON parser (RFC 8259) for the small configs that travel with artifacts and for manifest.json.
+ * Not org.json (built into Android; Debian packages the same code as libandroid-json-java): its JSONTokener is
+ * lenient by design — comments, unquoted or single-quoted strings, hex and octal integers, ";" separators, "=" /
+ * "=>" after keys are all accepted — while the bundle and the manifest must be read exactly as Python's json
+ * module reads them (what Python refuses, this refuses; a repeated key keeps its last value). Objects become
  * {@link LinkedHashMap}, arrays {@link ArrayList}, numbers {@link Long} (integers that fit) or {@link Double}, plus
  * String, Boolean and null. Errors raise {@link TokenizerException} with the character offset.
  */
@@ -182,6 +186,51 @@ public final class Json {
             }
         }
         return Double.parseDouble(t);
+    }
+
+    /** A JSON string literal (control characters, quotes and backslashes escaped). */
+    public static String quote(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
+    }
+
+    /** JSON text of what {@link #parse} returns (maps, lists, strings, numbers, booleans, null). */
+    public static String write(Object v) {
+        if (v == null) return "null";
+        if (v instanceof String) return quote((String) v);
+        if (v instanceof Boolean || v instanceof Long || v instanceof Integer) return v.toString();
+        if (v instanceof Number) return Double.toString(((Number) v).doubleValue());
+        StringBuilder b = new StringBuilder();
+        if (v instanceof Map) {
+            b.append('{');
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                if (b.length() > 1) b.append(", ");
+                b.append(quote(String.valueOf(e.getKey()))).append(": ").append(write(e.getValue()));
+            }
+            return b.append('}').toString();
+        }
+        if (v instanceof List) {
+            b.append('[');
+            for (Object o : (List<?>) v) b.append(b.length() > 1 ? ", " : "").append(write(o));
+            return b.append(']').toString();
+        }
+        throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
+    }
+
+    /**
+     * float32 values as Python prints them after {@code float(x)}: the exact double of each float, so a float read
+     * back in Python is the same number; NaN and infinities as Python's json writes them.
+     */
+    public static String floatArray(float[] values) {
+        StringBuilder b = new StringBuilder(values.length * 12 + 2).append('[');
+        for (int i = 0; i < values.length; i++) b.append(i > 0 ? ", " : "").append(Double.toString(values[i]));
+        return b.append(']').toString();
     }
 
     /** JSON text of a list of ints in Python's {@code json.dumps} layout: {@code [2, 17, 3]}. */

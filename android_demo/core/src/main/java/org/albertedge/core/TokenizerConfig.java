@@ -48,13 +48,6 @@ public final class TokenizerConfig {
         this.output = output;
     }
 
-    /** ALBERT defaults, no labels. */
-    public static TokenizerConfig defaults() {
-        return new TokenizerConfig("sentencepiece", true, true, false, false, null, true, 100, new LinkedHashMap<>(),
-                new LinkedHashMap<>(), new ArrayList<>(), new ArrayList<>(), List.of("input_ids", "attention_mask"),
-                "logits");
-    }
-
     public static TokenizerConfig parse(byte[] utf8) throws TokenizerException {
         return parse(new String(utf8, StandardCharsets.UTF_8));
     }

@@ -26,8 +26,9 @@ public class JsonTest {
 
     @Test
     public void rejectsBadJson() {
+        // the last ones are what a lenient reader (org.json) would take
         for (String bad : new String[] {"", "{", "{\"a\" 1}", "[1,]", "{\"a\": 01}", "tru", "[1] x", "\"\\q\"",
-                "{\"a\": \"\u0001\"}"}) {
+                "{\"a\": \"\u0001\"}", "{'a': 1}", "{a: 1}", "{\"a\" = 1}", "[1; 2]", "[0x10]", "[1] // c", "{\"a\": 1,}"}) {
             try {
                 Json.parse(bad);
                 fail("accepted " + bad);
@@ -35,5 +36,15 @@ public class JsonTest {
                 assertTrue(e.getMessage(), e.getMessage().startsWith("invalid JSON"));
             }
         }
+    }
+
+    @Test
+    public void writesWhatItReads() throws Exception {
+        String text = "{\"s\": \"q\\\"b\\\\\\u0001\u00e9\", \"n\": [1, -2.5, 1.0E-7, null, true], \"o\": {}}";
+        Object v = Json.parse(text);
+        assertEquals(v, Json.parse(Json.write(v)));
+        assertEquals("\"a\\\"\\\\\\u000a\"", Json.quote("a\"\\\n"));
+        // floats print as the exact double of the float32, the number Python gets from float(np.float32(x))
+        assertEquals("[0.10000000149011612, -2.0, NaN]", Json.floatArray(new float[] {0.1f, -2f, Float.NaN}));
     }
 }
