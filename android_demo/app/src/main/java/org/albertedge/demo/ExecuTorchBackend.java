@@ -1,10 +1,12 @@
 package org.albertedge.demo;
 
+import java.io.File;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.albertedge.core.Encoding;
+import org.albertedge.core.Artifact;
 import org.albertedge.core.Classification;
 import org.albertedge.core.Tokenizer;
 import org.albertedge.core.TokenizerBundle;
@@ -26,11 +28,13 @@ final class ExecuTorchBackend implements Backend {
     private final int[] lengths;
     private final int maxLen;
 
-    ExecuTorchBackend(String path) throws TokenizerException {
-        module = Module.load(path);
+    ExecuTorchBackend(File file) throws TokenizerException {
+        Artifact.open(file); // integrity first: the .pte trailer sha256 and the manifest.json beside it, if any
+        module = Module.load(file.getAbsolutePath());
         byte[] model = bytesOf(module.execute("tokenizer_model"));
         byte[] config = bytesOf(module.execute("tokenizer_config"));
-        bundle = TokenizerBundle.of(model, config);
+        byte[] configSha = bytesOf(module.execute("bundle_sha256"));
+        bundle = TokenizerBundle.fromPte(model, config, configSha, file.getPath());
         tokenizer = bundle.tokenizer();
         int fromPte = (int) module.execute("max_seq_len")[0].toInt();
         maxLen = bundle.config.maxSeqLen(fromPte);

@@ -131,7 +131,7 @@ public class MainActivity extends Activity {
                 backend = null;
                 long t0 = System.nanoTime();
                 Backend b = file.getName().endsWith(".tflite") ? new MediaPipeBackend(this, file)
-                        : new ExecuTorchBackend(file.getAbsolutePath());
+                        : new ExecuTorchBackend(file);
                 double ms = (System.nanoTime() - t0) / 1e6;
                 backend = b;
                 loaded = file;

@@ -13,6 +13,8 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
+import org.albertedge.core.Artifact;
+import org.albertedge.core.TokenizerException;
 
 /**
  * A {@code .tflite} from {@code albert-edge convert}, run by MediaPipe's {@code TextClassifier} (tasks-text) as it is:
@@ -24,8 +26,9 @@ final class MediaPipeBackend implements Backend {
     private final TextClassifier classifier;
     private final String name;
 
-    MediaPipeBackend(Context context, File file) throws IOException {
+    MediaPipeBackend(Context context, File file) throws IOException, TokenizerException {
         name = file.getName();
+        Artifact.open(file); // integrity first: checksums.json + zip CRCs, and the manifest.json beside it, if any
         MappedByteBuffer model;
         try (RandomAccessFile raf = new RandomAccessFile(file, "r"); FileChannel ch = raf.getChannel()) {
             model = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()); // a direct buffer, as MediaPipe requires
