@@ -3,6 +3,9 @@
 # core (android_demo/core) exactly as the Android app tokenizes: [CLS] ... [SEP], no truncation/padding, ALBERT
 # defaults (lowercase, strip accents). Builds the core first if its classes are missing or older than its sources.
 # Options (parity tests of other settings): --no-lower-case, --keep-accents, --split-digit-comma.
+# tokenize.sh --jsonl MODEL REQUESTS.jsonl — MODEL is spiece.model or vocab.txt; one request a line
+# {"text", "pair", "max_length", "padding", "settings" (a bundle tokenizer.json: kind + options)}, one answer a line
+# {"ids", "types", "mask", "offsets"}: the batch mode of the differential tests (one JVM per model).
 # Errors (bad model, unreadable file, invalid UTF-8 with its line number): one line on stderr, exit status 2.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

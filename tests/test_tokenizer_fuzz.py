@@ -53,8 +53,7 @@ def test_python_tokenizer_matches_hf(cases, kind, index):
 @pytest.mark.parametrize("kind", ["sentencepiece", "wordpiece"])
 def test_jvm_tokenizer_matches_hf(cases, kind, index, tmp_path):
     case = cases(kind, index)
-    # Offsets: the Java core tracks them for WordPiece (token-classification spans); for SentencePiece ids only.
-    bad = F.jvm_mismatches(case, TOKENIZE_SH, tmp_path, offsets=kind == "wordpiece")
+    bad = F.jvm_mismatches(case, TOKENIZE_SH, tmp_path)
     assert not bad, _report(bad, case)
 
 

@@ -242,3 +242,39 @@ def jvm_mismatches(case: Case, tokenize_sh: Path, workdir: Path, *, offsets: boo
             bad.append({"request": {k: r[k] for k in ("text", "pair", "max_length", "padding", "settings")},
                         "hf": {k: r[k] for k in keys}, "jvm": {k: got[k] for k in keys}})
     return bad
+
+
+def main() -> None:
+    """The goal figure: `python -m tests.tokenizer_fuzz --kind sentencepiece --models 50 --texts 500 --out F.json`."""
+    import argparse
+    import shutil
+    import tempfile
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--kind", choices=["sentencepiece", "wordpiece"], required=True)
+    ap.add_argument("--models", type=int, default=50)
+    ap.add_argument("--texts", type=int, default=500)
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args()
+    lines = real_lines()
+    tokenize_sh = Path(__file__).resolve().parents[1] / "android_demo" / "tokenize.sh"
+    result = {"kind": args.kind, "seed": SEED, "models": args.models, "requests": 0, "python_mismatches": 0,
+              "jvm_mismatches": 0, "examples": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.models):
+            make = sentencepiece_case if args.kind == "sentencepiece" else wordpiece_case
+            case = make(i, Path(tmp), lines, n_texts=args.texts)
+            py, jvm = python_mismatches(case), jvm_mismatches(case, tokenize_sh, Path(tmp))
+            result["requests"] += len(case.requests)
+            result["python_mismatches"] += len(py)
+            result["jvm_mismatches"] += len(jvm)
+            result["examples"] += [{"model": i, "options": case.options, **b} for b in (py + jvm)[:2]]
+            print(f"{args.kind} model {i}: python {len(py)}, jvm {len(jvm)} mismatches of {len(case.requests)}",
+                  flush=True)
+            shutil.rmtree(case.folder, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -27,14 +27,25 @@ public final class AlbertTokenizer implements Tokenizer {
     private static final double UNK_PENALTY = 10.0;
 
     private final SentencePieceModel model;
-    private final PrecompiledCharsmap charsmap;
-    private final boolean doLowerCase, keepAccents, splitDigitComma;
+    final PrecompiledCharsmap charsmap;
+    final boolean doLowerCase, keepAccents, splitDigitComma;
     private final Map<String, Integer> vocab = new HashMap<>();
     private final double[] scores;
     private final int maxPieceCodePoints;
     private final double unkScore;
     private final Map<String, Integer> specialIds = new LinkedHashMap<>();
-    private final Map<String, List<String>> cache = new HashMap<>();
+    private final Map<String, Seg> cache = new HashMap<>();
+
+    /** A word's best segmentation: pieces and how many code points of the word each covers. */
+    private static final class Seg {
+        final List<String> pieces;
+        final int[] lengths;
+
+        Seg(List<String> pieces, int[] lengths) {
+            this.pieces = pieces;
+            this.lengths = lengths;
+        }
+    }
     private final AddedTokens added;
     /** transformers 5 builds ALBERT's Unigram with unk_id=1 whatever the model says; other layouts are refused. */
     static final int HF_UNK_ID = 1;
@@ -285,45 +296,78 @@ public final class AlbertTokenizer implements Tokenizer {
         List<String> out = new ArrayList<>();
         for (AddedTokens.Segment seg : added.split(text)) {
             if (seg.added) out.add(seg.text);
-            else chunkPieces(seg.text, out);
+            else chunkPieces(seg.text, 0, out, null);
         }
         return out;
     }
 
-    /** Ids of one text; offsets are not tracked on this kind (null). */
+    /** Ids and offsets (code points of {@code text}, as HF's alignments give them) of one text. */
     @Override
     public Encoding.Tokens tokens(String text) {
-        List<String> pieces = tokenize(text);
+        List<String> pieces = new ArrayList<>();
+        List<int[]> spans = new ArrayList<>();
+        for (AddedTokens.Segment seg : added.split(text)) {
+            int base = text.codePointCount(0, seg.start);
+            if (seg.added) {
+                pieces.add(seg.text);
+                spans.add(new int[] {base, base + seg.text.codePointCount(0, seg.text.length())});
+            } else {
+                chunkPieces(seg.text, base, pieces, spans);
+            }
+        }
         int[] ids = new int[pieces.size()];
         for (int i = 0; i < ids.length; i++) ids[i] = pieceToId(pieces.get(i));
-        return new Encoding.Tokens(ids, null);
+        return new Encoding.Tokens(ids, spans.toArray(new int[0][]));
     }
 
-    private void chunkPieces(String chunk, List<String> out) {
+    /** Pieces of one chunk (no added tokens in it); with {@code spans}, each piece's span too. */
+    private void chunkPieces(String chunk, int base, List<String> out, List<int[]> spans) {
         if (chunk.isEmpty()) return;
         String norm = normalize(chunk);
-        int i = 0, n = norm.length();
+        int[] cps = norm.codePoints().toArray();
+        int[][] cpSpans = spans != null ? Alignments.albert(this, chunk, base, cps) : null;
+        int i = 0, n = cps.length;
         while (i < n) {
-            while (i < n && isWhitespace(norm.codePointAt(i))) i += Character.charCount(norm.codePointAt(i));
+            while (i < n && isWhitespace(cps[i])) i++;
             int start = i;
-            while (i < n && !isWhitespace(norm.codePointAt(i))) i += Character.charCount(norm.codePointAt(i));
-            if (i > start) wordPieces(norm.substring(start, i), out);
+            while (i < n && !isWhitespace(cps[i])) i++;
+            if (i > start) {
+                wordPieces(new String(cps, start, i - start), out,
+                        spans, cpSpans == null ? null : Arrays.copyOfRange(cpSpans, start, i));
+            }
         }
     }
 
     /** HF Metaspace (prepend "always", split MergedWithNext on ▁), then Viterbi per part. */
-    private void wordPieces(String word, List<String> out) {
-        if (!word.startsWith(UNDERLINE)) word = UNDERLINE + word;
-        int start = 0;
+    private void wordPieces(String word, List<String> out, List<int[]> spans, int[][] wordSpans) {
+        if (!word.startsWith(UNDERLINE)) {
+            word = UNDERLINE + word;
+            if (wordSpans != null) {  // the inserted ▁ shares the span of the character it precedes
+                int[][] w = new int[wordSpans.length + 1][];
+                w[0] = wordSpans[0];
+                System.arraycopy(wordSpans, 0, w, 1, wordSpans.length);
+                wordSpans = w;
+            }
+        }
+        int start = 0, cp = 0;
         while (start < word.length()) {
             int next = word.indexOf(UNDERLINE, start + 1);
             if (next < 0) next = word.length();
-            for (String piece : viterbi(word.substring(start, next))) {
+            Seg seg = segment(word.substring(start, next));
+            for (int k = 0; k < seg.pieces.size(); k++) {
+                String piece = seg.pieces.get(k);
+                int before = out.size();
                 if (splitDigitComma && endsWithDigitComma(piece)) {
                     splitDigitCommaPiece(piece, out);
                 } else {
                     out.add(piece);
                 }
+                if (spans != null) {
+                    int[] span = wordSpans == null ? new int[] {0, 0}
+                            : new int[] {wordSpans[cp][0], wordSpans[cp + seg.lengths[k] - 1][1]};
+                    for (int j = before; j < out.size(); j++) spans.add(span);
+                }
+                cp += seg.lengths[k];
             }
             start = next;
         }
@@ -361,7 +405,11 @@ public final class AlbertTokenizer implements Tokenizer {
      * of score min_score-10 where no 1-char piece starts, consecutive {@code <unk>} fused into one.
      */
     List<String> viterbi(String word) {
-        List<String> cached = cache.get(word);
+        return segment(word).pieces;
+    }
+
+    private Seg segment(String word) {
+        Seg cached = cache.get(word);
         if (cached != null) return cached;
         int[] cps = word.codePoints().toArray();
         int n = cps.length;
@@ -398,20 +446,25 @@ public final class AlbertTokenizer implements Tokenizer {
             }
         }
         List<String> pieces = new ArrayList<>();
+        List<Integer> lengths = new ArrayList<>();
         String unk = model.piece(model.unkId());
         boolean unkRun = false;
         for (int end = n; end > 0; end = backStart[end]) {
             String piece = backPiece[end];
-            if (piece == null) {
-                if (!unkRun) pieces.add(unk);
-                unkRun = true;
+            int len = end - backStart[end];
+            if (piece == null && unkRun) {
+                lengths.set(lengths.size() - 1, lengths.get(lengths.size() - 1) + len);
             } else {
-                pieces.add(piece);
-                unkRun = false;
+                pieces.add(piece == null ? unk : piece);
+                lengths.add(len);
             }
+            unkRun = piece == null;
         }
         java.util.Collections.reverse(pieces);
-        List<String> result = java.util.Collections.unmodifiableList(pieces);
+        java.util.Collections.reverse(lengths);
+        int[] lens = new int[lengths.size()];
+        for (int i = 0; i < lens.length; i++) lens[i] = lengths.get(i);
+        Seg result = new Seg(java.util.Collections.unmodifiableList(pieces), lens);
         if (cache.size() < 100_000) cache.put(word, result);
         return result;
     }

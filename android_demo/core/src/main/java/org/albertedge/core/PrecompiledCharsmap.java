@@ -106,9 +106,7 @@ public final class PrecompiledCharsmap {
     /** The charsmap applied as HF {@code tokenizers}' {@code Precompiled} normalizer does (see class doc). */
     public String normalizeHf(String text) {
         StringBuilder out = new StringBuilder(text.length() + 8);
-        Matcher m = GRAPHEME.matcher(text);
-        while (m.find()) {
-            String g = m.group();
+        for (String g : graphemes(text)) {
             if (utf8Length(g) < 6) {
                 String norm = transform(g);
                 if (norm != null) {
@@ -125,6 +123,39 @@ public final class PrecompiledCharsmap {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * Extended grapheme clusters as Rust's unicode-segmentation (HF) cuts them. The JDK's {@code \\X} breaks after
+     * an unassigned supplementary code point or a noncharacter (as if it were a control); Unicode (GCB=Other, unless
+     * default-ignorable) and HF attach the following marks to it, so such clusters are joined back.
+     */
+    static java.util.List<String> graphemes(String text) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        Matcher m = GRAPHEME.matcher(text);
+        while (m.find()) {
+            String g = m.group();
+            int last = out.size() - 1;
+            if (last >= 0 && isLoneOther(out.get(last)) && !isGraphemeBase(g.codePointAt(0))) {
+                out.set(last, out.get(last) + g);
+            } else {
+                out.add(g);
+            }
+        }
+        return out;
+    }
+
+    private static boolean isLoneOther(String g) {
+        int cp = g.codePointAt(0);
+        if (Character.charCount(cp) != g.length() || Character.getType(cp) != Character.UNASSIGNED) return false;
+        return !(cp >= 0x2060 && cp <= 0x206F) && !(cp >= 0xFFF0 && cp <= 0xFFF8) && !(cp >= 0xE0000 && cp <= 0xE0FFF);
+    }
+
+    /** True unless the code point extends the previous cluster (marks, ZWJ, spacing marks). */
+    private static boolean isGraphemeBase(int cp) {
+        int t = Character.getType(cp);
+        return !(t == Character.NON_SPACING_MARK || t == Character.ENCLOSING_MARK || t == Character.COMBINING_SPACING_MARK
+                || cp == 0x200D);
     }
 
     /**

@@ -139,31 +139,87 @@ public final class WordPieceTokenizer implements Tokenizer {
         return Arrays.binarySearch(PUNCT_FLIP, cp) >= 0 ? !p : p;
     }
 
-    /** NFD, then drop nonspacing marks (Mn), of one code point. */
-    static String stripAccents(int cp) {
+    /** NFD of one code point as HF's table has it (U+11938 has no decomposition there). */
+    static String nfd(int cp) {
         String one = new String(Character.toChars(cp));
-        // Same table age problem as NFKD on the SentencePiece side (U+11938 has no decomposition for HF).
-        String d = Arrays.binarySearch(AlbertTokenizer.NFKD_HF_KEEPS, cp) >= 0 ? one
+        return Arrays.binarySearch(AlbertTokenizer.NFKD_HF_KEEPS, cp) >= 0 ? one
                 : Normalizer.normalize(one, Normalizer.Form.NFD);
-        StringBuilder b = new StringBuilder(d.length());
-        for (int i = 0; i < d.length(); ) {
-            int c = d.codePointAt(i);
-            boolean mn = Character.getType(c) == Character.NON_SPACING_MARK;
-            if (Arrays.binarySearch(MN_FLIP, c) >= 0) mn = !mn;
-            if (!mn) b.appendCodePoint(c);
-            i += Character.charCount(c);
-        }
-        return b.toString();
     }
 
-    /** The normalized form of one code point ("" when dropped). */
-    String normalizeCodePoint(int cp) {
-        if (cp == 0 || cp == 0xFFFD || isControl(cp)) return "";
-        if (cp == '\t' || cp == '\n' || cp == '\r' || isWhitespace(cp)) return " ";
-        String s = strip ? stripAccents(cp) : new String(Character.toChars(cp));
-        if (options.doLowerCase) s = AlbertTokenizer.lower(s);
-        // Padded before NFD in HF, but the spaces survive it: CJK compatibility ideographs decompose to unified ones.
-        return options.tokenizeChineseChars && isChinese(cp) ? " " + s + " " : s;
+    /** A nonspacing mark (Mn) as HF's StripAccents knows it. */
+    static boolean isNonspacingMark(int cp) {
+        boolean mn = Character.getType(cp) == Character.NON_SPACING_MARK;
+        return Arrays.binarySearch(MN_FLIP, cp) >= 0 ? !mn : mn;
+    }
+
+    private static boolean isMark(int cp) {
+        int t = Character.getType(cp);
+        return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK;
+    }
+
+    /**
+     * BertNormalizer over one chunk, code point by code point, each output code point paired with the index (in
+     * code points) of the source code point it came from. With accent stripping, NFD's canonical reordering of
+     * adjacent marks moves the characters but not the positions, as HF's alignments do.
+     */
+    private void normalize(String text, int base, List<Integer> cps, List<Integer> src) {
+        int pos = base;
+        for (int i = 0; i < text.length(); pos++) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            if (cp == 0 || cp == 0xFFFD || isControl(cp)) continue;
+            if (cp == '\t' || cp == '\n' || cp == '\r' || isWhitespace(cp)) {
+                cps.add((int) ' ');
+                src.add(pos);
+                continue;
+            }
+            boolean cjk = options.tokenizeChineseChars && isChinese(cp);
+            if (cjk) {
+                cps.add((int) ' ');
+                src.add(pos);
+            }
+            String d = strip ? nfd(cp) : new String(Character.toChars(cp));
+            for (int j = 0; j < d.length(); j += Character.charCount(d.codePointAt(j))) {
+                cps.add(d.codePointAt(j));
+                src.add(pos);
+            }
+            if (cjk) {
+                cps.add((int) ' ');
+                src.add(pos);
+            }
+        }
+        if (strip) {
+            for (int i = 1; i < cps.size(); i++) {  // canonical ordering: a stable sort of mark runs by class
+                for (int j = i; j > 0 && isMark(cps.get(j - 1)) && isMark(cps.get(j)); j--) {
+                    String ab = new String(Character.toChars(cps.get(j - 1))) + new String(Character.toChars(cps.get(j)));
+                    String ba = new String(Character.toChars(cps.get(j))) + new String(Character.toChars(cps.get(j - 1)));
+                    if (ab.equals(ba) || !Normalizer.normalize(ab, Normalizer.Form.NFD).equals(ba)) break;
+                    int t = cps.get(j);
+                    cps.set(j, cps.get(j - 1));
+                    cps.set(j - 1, t);
+                }
+            }
+            for (int i = cps.size() - 1; i >= 0; i--) {
+                if (isNonspacingMark(cps.get(i))) {
+                    cps.remove(i);
+                    src.remove(i);
+                }
+            }
+        }
+        if (options.doLowerCase) {
+            List<Integer> lc = new ArrayList<>(), ls = new ArrayList<>();
+            for (int i = 0; i < cps.size(); i++) {
+                String l = AlbertTokenizer.lower(new String(Character.toChars(cps.get(i))));
+                for (int j = 0; j < l.length(); j += Character.charCount(l.codePointAt(j))) {
+                    lc.add(l.codePointAt(j));
+                    ls.add(src.get(i));
+                }
+            }
+            cps.clear();
+            cps.addAll(lc);
+            src.clear();
+            src.addAll(ls);
+        }
     }
 
     // -- tokenization ---------------------------------------------------------------------------------------------
@@ -184,31 +240,25 @@ public final class WordPieceTokenizer implements Tokenizer {
         return Encoding.Tokens.of(ids, offsets);
     }
 
-    /** Normalize one chunk code point by code point, keeping each normalized code point's source position. */
+    /** One chunk (no special tokens in it): normalize, split on whitespace and punctuation, WordPiece per word. */
     private void chunk(String text, int base, List<Integer> ids, List<int[]> offsets) {
+        List<Integer> cps = new ArrayList<>(), src = new ArrayList<>();
+        normalize(text, base, cps, src);
         List<Integer> word = new ArrayList<>();
         List<Integer> wordSrc = new ArrayList<>();
-        int pos = base;
-        for (int i = 0; i < text.length(); ) {
-            int cp = text.codePointAt(i);
-            String norm = normalizeCodePoint(cp);
-            for (int j = 0; j < norm.length(); ) {
-                int c = norm.codePointAt(j);
-                if (c == ' ' || isWhitespace(c)) {
-                    flush(word, wordSrc, ids, offsets);
-                } else if (isPunctuation(c)) {
-                    flush(word, wordSrc, ids, offsets);
-                    word.add(c);
-                    wordSrc.add(pos);
-                    flush(word, wordSrc, ids, offsets);
-                } else {
-                    word.add(c);
-                    wordSrc.add(pos);
-                }
-                j += Character.charCount(c);
+        for (int i = 0; i < cps.size(); i++) {
+            int c = cps.get(i);
+            if (c == ' ' || isWhitespace(c)) {
+                flush(word, wordSrc, ids, offsets);
+            } else if (isPunctuation(c)) {
+                flush(word, wordSrc, ids, offsets);
+                word.add(c);
+                wordSrc.add(src.get(i));
+                flush(word, wordSrc, ids, offsets);
+            } else {
+                word.add(c);
+                wordSrc.add(src.get(i));
             }
-            pos++;
-            i += Character.charCount(cp);
         }
         flush(word, wordSrc, ids, offsets);
     }

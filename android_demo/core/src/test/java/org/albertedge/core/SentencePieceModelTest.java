@@ -82,19 +82,33 @@ public class SentencePieceModelTest {
 
     @Test
     public void rejectsModelWithoutSpecialPieces() throws Exception {
-        // A hand-made ModelProto: one <unk> piece and one normal piece, no [CLS]/[SEP].
-        byte[] unk = piece("<unk>", 0f, 2), a = piece("a", -1f, 1);
-        byte[] model = new byte[unk.length + a.length];
-        System.arraycopy(unk, 0, model, 0, unk.length);
-        System.arraycopy(a, 0, model, unk.length, a.length);
-        SentencePieceModel m = SentencePieceModel.parse(model);
-        assertEquals(2, m.size());
+        // A hand-made ModelProto: <pad>, <unk> (id 1, as HF expects) and one normal piece, no [CLS]/[SEP].
+        SentencePieceModel m = SentencePieceModel.parse(concat(piece("<pad>", 0f, 3), piece("<unk>", 0f, 2),
+                piece("a", -1f, 1)));
+        assertEquals(3, m.size());
         try {
             new AlbertTokenizer(m);
             fail("accepted a model without [CLS]");
         } catch (TokenizerException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("no <pad> piece") || e.getMessage().contains("[CLS]"));
+            assertTrue(e.getMessage(), e.getMessage().contains("no [CLS] piece"));
         }
+    }
+
+    @Test
+    public void rejectsUnkAtAnIdOtherThanOne() throws Exception {
+        SentencePieceModel m = SentencePieceModel.parse(concat(piece("<unk>", 0f, 2), piece("a", -1f, 1)));
+        try {
+            new AlbertTokenizer(m);
+            fail("accepted <unk> at id 0");
+        } catch (TokenizerException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("unk_id=0"));
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) out.write(p, 0, p.length);
+        return out.toByteArray();
     }
 
     /** ModelProto field 1 entry: {1: piece, 2: score, 3: type}. */
@@ -125,5 +139,16 @@ public class SentencePieceModelTest {
             return i;
         }
         return -1;
+    }
+
+    @Test
+    public void userDefinedAndControlPiecesAreCutFromTheRawTextAsHfDoes() throws Exception {
+        // <pad> <unk> [CLS] [SEP] [MASK], user symbol "-", normal pieces: HF 5 splits "non-European" on "-" first.
+        byte[] model = concat(piece("<pad>", 0f, 3), piece("<unk>", 0f, 2), piece("[CLS]", 0f, 3),
+                piece("[SEP]", 0f, 3), piece("[MASK]", 0f, 3), piece("-", 0f, 4), piece("\u2581non", -1f, 1),
+                piece("\u2581european", -1f, 1), piece("\u2581", -2f, 1), piece("e", -3f, 1), piece("u", -3f, 1),
+                piece("r", -3f, 1), piece("o", -3f, 1), piece("p", -3f, 1), piece("a", -3f, 1), piece("n", -3f, 1));
+        AlbertTokenizer t = new AlbertTokenizer(SentencePieceModel.parse(model));
+        assertEquals(java.util.List.of("\u2581non", "-", "\u2581european"), t.tokenize("non-European"));
     }
 }

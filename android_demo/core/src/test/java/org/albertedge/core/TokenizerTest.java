@@ -134,4 +134,16 @@ public class TokenizerTest {
         assertEquals(0.7310586f, big.probabilities[0], 1e-6f);
         assertEquals("label_2", Classification.labelName(2, List.of("a")));
     }
+
+    @Test
+    public void offsetsFollowHfAlignments() {
+        // Expected spans from HF (transformers 5, return_offsets_mapping) on the golden model.
+        Encoding e = tok.encode("Hello world", null, 0, false);
+        assertArrayEquals(new int[][] {{0, 0}, {0, 4}, {4, 5}, {6, 11}, {0, 0}}, e.offsets);
+        Encoding q = tok.encode("``quoted'' x", null, 0, false);  // a quote pair keeps its second character's span
+        assertArrayEquals(new int[][] {{0, 0}, {1, 2}, {2, 4}, {4, 5}, {5, 8}, {9, 10}, {11, 12}, {11, 12}, {0, 0}},
+                q.offsets);
+        Encoding f = tok.encode("Caf\u00e9 \ufb01ne", null, 0, false);  // decomposed characters keep their source span
+        assertArrayEquals(new int[][] {{0, 0}, {0, 2}, {2, 4}, {5, 8}, {0, 0}}, f.offsets);
+    }
 }
