@@ -13,6 +13,7 @@ import numpy as np
 from albert_edge.backends import Backend, get_backend
 from albert_edge.errors import CorruptArtifactError, first_line
 from albert_edge.files import sha256_bytes
+from albert_edge.quiet import quiet_toolchain
 
 from .base import Runner
 from .bundle import CHECKSUMS_JSON, TOKENIZER_JSON, read_appended_zip
@@ -42,7 +43,8 @@ class TfliteRunner(Runner):
         conf = files.pop(TOKENIZER_JSON)
         super().__init__(path, files, conf)
         try:
-            self.interpreter = Interpreter(model_content=data, num_threads=num_threads)
+            with quiet_toolchain():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on every load
+                self.interpreter = Interpreter(model_content=data, num_threads=num_threads)
             self._runners = {name: self.interpreter.get_signature_runner(name)
                              for name in self.interpreter.get_signature_list()}
         except Exception as e:
