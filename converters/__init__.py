@@ -134,6 +134,8 @@ def convert_checkpoint(src: str | Path, out: str | Path, *, formats=("executorch
                 entry.convert_seconds = round(time.perf_counter() - t0, 2)
                 artifacts.append(entry)
                 log(f"  {entry.file}: {entry.bytes / 1e6:.2f} MB, parity ok")
+                for w in entry.details.get("warnings", []):
+                    log(f"  warning: {entry.file}: {w}")
         manifest = Manifest(task=task.name.value, labels=job.labels, seq_lens=lens, tokenizer=bundle.manifest_entry(),
                             source=source, toolchain=toolchain_versions(specs), artifacts=artifacts)
         write_manifest(tmp, manifest)

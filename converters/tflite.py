@@ -175,6 +175,9 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> ArtifactEnt
         details["mediapipe_tokenizer"] = {  # measured, not assumed: MediaPipe tokenizes with the bundled model alone
             "agreement_with_hf_ids": sum(same) / len(same), "texts": len(same),
             "how": f"ASCII-lowercased text through {tok_file}, as MediaPipe's BertPreprocessor does"}
+        if not all(same):
+            details["warnings"] = [f"MediaPipe's tokenizer gives HF's ids on {sum(same)}/{len(same)} parity texts "
+                                   "(see manifest details.mediapipe_tokenizer); albert-edge's own runtime is exact"]
     if len(job.seq_lens) > 1:
         details["note"] = (f"one subgraph at length {L} (MediaPipe and TFLite Task load single-subgraph models only); "
                            f"lengths {job.seq_lens[:-1]} are not in the .tflite")
