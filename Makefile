@@ -1,9 +1,13 @@
-# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Two commands do everything on a fresh machine: `make demo` and `make test`. Each installs what it is missing itself
+# (the venv, and the system packages via scripts/ci-system-deps.sh); both steps are no-ops when all is present.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+# ARM on every `make test`: qemu-aarch64 is set up (cached under ~/.cache/albert-edge, ~35 s the first time) and its
+# test must run. QEMU=0 skips both, e.g. offline.
+QEMU ?= 1
 
-.PHONY: install test demo run clean
+.PHONY: install sysdeps qemu test demo run clean
 
 $(VENV)/.installed: pyproject.toml
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -16,14 +20,22 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-test: $(VENV)/.installed
-	bash scripts/test.sh
+sysdeps:
+	bash scripts/ci-system-deps.sh
 
-demo: $(VENV)/.installed
+qemu: $(VENV)/.installed sysdeps
+ifeq ($(QEMU),1)
+	$(VENV)/bin/albert-edge device setup qemu-aarch64
+endif
+
+test: $(VENV)/.installed sysdeps qemu
+	ALBERT_EDGE_REQUIRE_QEMU=$(QEMU) bash scripts/test.sh
+
+demo: $(VENV)/.installed sysdeps
 	$(VENV)/bin/albert-edge run --corpus tweets --out runs/demo $(DEMO_ARGS)
 
 # Your own data: make run RUN_ARGS="--data FILE --text-column text --label-column label --out runs/mine"
-run: $(VENV)/.installed
+run: $(VENV)/.installed sysdeps
 	$(VENV)/bin/albert-edge run $(RUN_ARGS)
 
 clean:
