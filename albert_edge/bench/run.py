@@ -42,8 +42,10 @@ def latency_stats(lat: list[float]) -> dict:
 
 
 def runner_args(*, threads: int, runs: int, warmup: int, seq_len: int | None, outputs: bool = False,
-                ids: list[int] | None = None) -> list[str]:
+                ids: list[int] | None = None, weight_cache: bool = True) -> list[str]:
     args = ["--threads", str(threads), "--runs", str(runs), "--warmup", str(warmup)]
+    if not weight_cache:  # the runners share packed weights by default; off is for measuring what that saves
+        args += ["--weight-cache", "off"]
     if seq_len:
         args += ["--seq-len", str(seq_len)]
     if ids:
@@ -75,6 +77,8 @@ def make_record(art: Artifact, dev: Device, res: dict, *, threads: int, runs: in
         "rss_after_load_mb": res.get("rss_after_load_mb"),
         "size_mb": art.size_bytes / 1e6,
         "runner": res.get("runner"),
+        # packed weights of the shared layer exist once (XNNPACK weights cache); None: the runner cannot tell
+        "weight_cache": res.get("weight_cache"),
         "cpu": dev.cpu,
         "complete": True,
     }
@@ -89,7 +93,7 @@ def make_record(art: Artifact, dev: Device, res: dict, *, threads: int, runs: in
 
 
 def bench(artifacts: list[str | Path], *, device: str | Device = "host", threads: int = 1, runs: int = 20,
-          warmup: int = 3, seq_len: int | None = None, timeout: float | None = None,
+          warmup: int = 3, seq_len: int | None = None, timeout: float | None = None, weight_cache: bool = True,
           accuracies: dict[str, float] | None = None,
           progress: Callable[[int, int, str], None] | None = None,
           on_result: Callable[[dict], None] | None = None) -> list[dict]:
@@ -97,7 +101,8 @@ def bench(artifacts: list[str | Path], *, device: str | Device = "host", threads
 
     Checks every artifact before running any. `progress(i, n, label)` is called before each artifact and
     `on_result(record)` after it (the CLI saves as it goes). Ctrl-C raises BenchInterrupted with the partial
-    results; runner crashes, timeouts and unreachable devices raise BenchError."""
+    results; runner crashes, timeouts and unreachable devices raise BenchError. `weight_cache=False` turns the
+    XNNPACK weights cache off in the .pte / .tflite runners (to measure what sharing saves)."""
     if not artifacts:
         raise InputError("no artifacts given")
     if threads < 1 or runs < 1 or warmup < 0:
@@ -118,7 +123,8 @@ def bench(artifacts: list[str | Path], *, device: str | Device = "host", threads
                 current = art
                 if progress:
                     progress(i, len(arts), f"{art.path.name} on {dev.spec}")
-                args = runner_args(threads=threads, runs=runs, warmup=warmup, seq_len=seq_len or default_seq_len(art))
+                args = runner_args(threads=threads, runs=runs, warmup=warmup, seq_len=seq_len or default_seq_len(art),
+                                   weight_cache=weight_cache or art.format == "onnx")
                 res = dev.run(art.format, art.path, args, timeout=t_limit)
                 if not res.get("latencies_ms"):
                     raise BenchError(f"{art.path}: the runner reported no latencies")
