@@ -163,6 +163,7 @@ def test_bench_pte_record(pte):
     _check_record(rec, "executorch", 7)
     assert rec["precision"] == "fp32" and rec["method"] == "forward" and len(rec["latencies_ms"]) == 7
     assert rec["peak_rss_mb"] < 100  # a native process: no Python, no libtorch
+    assert rec["weight_cache"] is True  # the wheel's XNNPACK backend takes the option
     assert rec["size_mb"] == pytest.approx(pte.stat().st_size / 1e6)
 
 
@@ -197,6 +198,39 @@ def test_litert_runner(tflite_file, model):
     rec = bench([tflite_file], runs=5, warmup=1)[0]
     _check_record(rec, "tflite", 5)
     assert rec["precision"] == "fp32"
+
+
+@pytest.fixture(scope="module")
+def shared_layer(tmp_path_factory):
+    """An ALBERT whose one shared layer (fp32, H 256, FFN 1024: ~3.1 MB packed) runs 6 times: without XNNPACK's weights
+    cache every pass packs its own copy of it."""
+    from albert_edge.model import AlbertConfig, AlbertForSequenceClassification
+
+    torch.manual_seed(0)
+    cfg = AlbertConfig.micro(vocab_size=3000, hidden_size=256, intermediate_size=1024, num_hidden_layers=6)
+    return AlbertForSequenceClassification(cfg).eval(), tmp_path_factory.mktemp("shared")
+
+
+@pytest.mark.parametrize("fmt", ["pte", "tflite"])
+def test_shared_layer_is_packed_once(shared_layer, fmt):
+    from albert_edge.bench.devices import HostDevice
+    from albert_edge.bench.run import runner_args
+
+    pytest.importorskip({"pte": "executorch", "tflite": "litert_torch"}[fmt])
+    model, d = shared_layer
+    art = (make_pte if fmt == "pte" else make_tflite)(model, d / f"shared6.{fmt}")
+    dev = HostDevice()
+    on, off = (dev.run(fmt, art, runner_args(threads=1, runs=1, warmup=0, seq_len=None, outputs=True, weight_cache=wc))
+               for wc in (True, False))
+    assert on["weight_cache"] is True and off["weight_cache"] is False
+    assert on["outputs"][0]["values"] == pytest.approx(off["outputs"][0]["values"], abs=1e-6)
+    assert on["outputs"][0]["values"] == pytest.approx(_expected(model), abs=1e-4)
+
+    def footprint(r):  # the Python runner's interpreter and imports are not the model's
+        return r["peak_rss_mb"] - r.get("baseline_rss_mb", 0.0)
+
+    packed_layer_mb = 4 * (4 * 256 * 256 + 2 * 256 * 1024) / 1e6
+    assert footprint(off) - footprint(on) > 0.5 * 5 * packed_layer_mb, (footprint(off), footprint(on))
 
 
 def test_litert_runner_imports_no_torch():

@@ -56,11 +56,14 @@ def main():
 
     import numpy as np
 
-    baseline = status_mb("VmRSS")
+    compiled = compiled_api() if a.weight_cache == "on" else None
+    from ai_edge_litert.interpreter import Interpreter
+
+    baseline = status_mb("VmRSS")  # after the imports: the runtime's libraries are not the model's footprint
     t0 = time.perf_counter()
     try:
-        model = open_compiled(a.model, a.threads) if a.weight_cache == "on" else None
-        model = model or open_interpreter(a.model, a.threads)
+        model = open_compiled(compiled, a.model, a.threads) if compiled else None
+        model = model or open_interpreter(Interpreter, a.model, a.threads)
     except Exception as e:  # noqa: BLE001 - the runtime raises ValueError/RuntimeError for bad files
         die(f"{a.model}: cannot load: {str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__}")
     load_ms = (time.perf_counter() - t0) * 1e3
@@ -119,17 +122,22 @@ def main():
     print(json.dumps(info))
 
 
-def open_compiled(path, threads):
-    """LiteRT's CompiledModel with XNNPACK's in-memory weight cache; None when this ai-edge-litert has no
-    CompiledModel (older wheels) or the model has no signature to run it by."""
-    import numpy as np
-
+def compiled_api():
+    """LiteRT's CompiledModel API, or None in an ai-edge-litert that predates it."""
     try:
         from ai_edge_litert.compiled_model import CompiledModel
         from ai_edge_litert.hardware_accelerator import HardwareAccelerator
         from ai_edge_litert.options import CpuOptions, Options
     except ImportError:
         return None
+    return CompiledModel, HardwareAccelerator, CpuOptions, Options
+
+
+def open_compiled(api, path, threads):
+    """The model through CompiledModel with XNNPACK's in-memory weight cache; None when it has no signature."""
+    import numpy as np
+
+    CompiledModel, HardwareAccelerator, CpuOptions, Options = api
     opts = Options(hardware_accelerators=HardwareAccelerator.CPU,
                    cpu_options=CpuOptions(num_threads=threads, xnnpack_weight_cache_path=":memory"))
     cm = CompiledModel.from_file(path, options=opts)
@@ -155,10 +163,8 @@ def open_compiled(path, threads):
             "details": details, "out_names": out_names, "run": run, "keep": cm}
 
 
-def open_interpreter(path, threads):
+def open_interpreter(Interpreter, path, threads):
     """The classic Interpreter: XNNPACK without a weight cache (each call site packs its own copy)."""
-    from ai_edge_litert.interpreter import Interpreter
-
     interp = Interpreter(model_path=path, num_threads=threads)
     sigs = interp.get_signature_list()
     if "serving_default" in sigs:

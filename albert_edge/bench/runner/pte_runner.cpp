@@ -7,8 +7,14 @@
 //
 //   pte_runner MODEL.pte [--method NAME] [--seq-len L] [--threads N] [--runs N] [--warmup N]
 //              [--ids 2,17,...] [--outputs] [--info] [--weight-cache on|off]
+//              [--texts IDS_FILE [--buckets on|off]]
 //
 // --info lists methods and constant methods (max_seq_len, tokenizer_config) without running the model.
+//
+// --texts: real inputs, one text per line as comma-separated token ids ([CLS] ... [SEP], unpadded). Each text runs
+// once (after --warmup texts), through the smallest forward_<L> that holds it (--buckets on, the default) or always
+// through the longest method (--buckets off): the same choice the predictors make. latencies_ms then has one entry
+// per text, "seq_lens" the length each ran at, and --outputs gives every text's logits.
 //
 // XNNPACK weights cache (on by default): ALBERT calls one shared layer N times; without the cache XNNPACK packs that
 // layer's weights once per call site (~7 MB per pass for ALBERT-base int8). With it, packed weights are keyed by the
@@ -172,6 +178,49 @@ std::vector<long> parse_ids(const std::string& s) {
   return v;
 }
 
+// Inputs from a method's own metadata: input 0 = ids, input 1 = attention mask, others zeros. `repeat`: the ids fill
+// the whole length cyclically (synthetic timing input; none given: a fixed pseudo-random sequence) with a mask of
+// ones; otherwise they are one text's ids, padded with 0 and masked out after its end.
+std::vector<Input> make_inputs(const executorch::runtime::MethodMeta& meta, const std::string& method,
+                               const std::vector<long>& ids, bool repeat) {
+  const size_t n_in = meta.num_inputs();
+  std::vector<Input> inputs(n_in);
+  for (size_t k = 0; k < n_in; ++k) {
+    auto tm = meta.input_tensor_meta(k);
+    if (!tm.ok()) die("input " + std::to_string(k) + " of " + method + " is not a tensor");
+    Input& in = inputs[k];
+    in.dtype = tm->scalar_type();
+    size_t numel = 1;
+    for (auto s : tm->sizes()) {
+      in.sizes.push_back(s);
+      numel *= static_cast<size_t>(s);
+    }
+    for (auto d : tm->dim_order()) in.dim_order.push_back(d);
+    in.strides.assign(in.sizes.size(), 1);
+    for (int d = static_cast<int>(in.sizes.size()) - 2; d >= 0; --d) in.strides[d] = in.strides[d + 1] * in.sizes[d + 1];
+    std::vector<long> vals(numel, 0);
+    for (size_t j = 0; j < numel; ++j) {
+      if (k == 0 && repeat) {
+        vals[j] = ids.empty() ? (j == 0 ? 2 : 5 + static_cast<long>((j * 7919) % 900)) : ids[j % ids.size()];
+      } else if (k == 0) {
+        vals[j] = j < ids.size() ? ids[j] : 0;
+      } else if (k == 1) {
+        vals[j] = repeat || j < ids.size() ? 1 : 0;
+      }
+    }
+    void* data = nullptr;
+    switch (in.dtype) {
+      case ScalarType::Long: in.i64.assign(vals.begin(), vals.end()); data = in.i64.data(); break;
+      case ScalarType::Int: in.i32.assign(vals.begin(), vals.end()); data = in.i32.data(); break;
+      case ScalarType::Float: in.f32.assign(vals.begin(), vals.end()); data = in.f32.data(); break;
+      default: die(std::string("input ") + std::to_string(k) + " has unsupported dtype " + dtype_name(in.dtype));
+    }
+    in.impl = std::make_unique<TensorImpl>(in.dtype, static_cast<ssize_t>(in.sizes.size()), in.sizes.data(), data,
+                                           in.dim_order.data(), in.strides.data());
+  }
+  return inputs;
+}
+
 // Asks the XNNPACK backend for its weights cache and reads the option back: an ExecuTorch that predates the option
 // ignores unknown keys, so only the read-back says whether packed weights will really be shared.
 bool set_weight_cache(bool on) {
@@ -188,13 +237,106 @@ bool set_weight_cache(bool on) {
   return v != nullptr && *v;
 }
 
+// The forward methods by sequence length: forward_<L> for each bucket, and forward (the longest) when it has no
+// forward_<L> twin.
+std::vector<std::pair<long, std::string>> forward_methods(Module& module, const std::vector<std::string>& names) {
+  std::vector<std::pair<long, std::string>> by_len;
+  for (const auto& n : names) {
+    if (n != "forward" && n.rfind("forward_", 0) != 0) continue;
+    auto m = module.method_meta(n);
+    if (!m.ok() || m->num_inputs() == 0) continue;
+    auto tm = m->input_tensor_meta(0);
+    if (!tm.ok() || tm->sizes().empty()) continue;
+    const long L = tm->sizes()[tm->sizes().size() - 1];
+    bool have = false;
+    for (auto& p : by_len) have = have || p.first == L;
+    if (!have) by_len.emplace_back(L, n);
+  }
+  std::sort(by_len.begin(), by_len.end());
+  return by_len;
+}
+
+int run_texts(Module& module, const std::vector<std::string>& names, const std::string& file, bool buckets,
+              int warmup, bool want_outputs, Clock::time_point t_load, std::ostringstream& out) {
+  std::ifstream f(file);
+  if (!f) die(file + ": cannot open the --texts file", 2);
+  std::vector<std::vector<long>> texts;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (!line.empty()) texts.push_back(parse_ids(line));
+  }
+  if (texts.empty()) die(file + ": no texts (one line of comma-separated ids per text)", 2);
+  const auto methods = forward_methods(module, names);
+  if (methods.empty()) die("no forward method with a fixed sequence length");
+  const long longest = methods.back().first;
+  std::vector<size_t> pick(texts.size());
+  for (size_t t = 0; t < texts.size(); ++t) {
+    if (static_cast<long>(texts[t].size()) > longest)
+      die("text " + std::to_string(t + 1) + " has " + std::to_string(texts[t].size()) + " ids; the longest method "
+          "takes " + std::to_string(longest) + " (truncate when tokenizing)", 2);
+    size_t k = methods.size() - 1;
+    if (buckets) {
+      k = 0;
+      while (methods[k].first < static_cast<long>(texts[t].size())) ++k;
+    }
+    pick[t] = k;
+  }
+  // Every method a text needs is loaded before timing: load time is load_ms, not part of a text's latency.
+  std::vector<bool> used(methods.size(), false);
+  for (size_t k : pick) used[k] = true;
+  for (size_t k = 0; k < methods.size(); ++k) {
+    if (!used[k]) continue;
+    Error e = module.load_method(methods[k].second);
+    if (e != Error::Ok) die("cannot load method '" + methods[k].second + "': " + err_str(e));
+  }
+  const double load_ms = ms_since(t_load);
+  const double rss_after_load = status_mb("VmRSS");
+
+  std::vector<double> lat;
+  std::ostringstream outs_json;
+  auto run_text = [&](size_t t, bool record) {
+    const auto& m = methods[pick[t]];
+    auto meta = module.method_meta(m.second);
+    std::vector<Input> inputs = make_inputs(*meta, m.second, texts[t], false);
+    std::vector<EValue> in_values;
+    for (auto& in : inputs) in_values.emplace_back(Tensor(in.impl.get()));
+    const auto t0 = Clock::now();
+    auto r = module.execute(m.second, in_values);
+    const double dt = ms_since(t0);
+    if (!r.ok()) die("execute(" + m.second + "): " + err_str(r.error()));
+    if (!record) return;
+    lat.push_back(dt);
+    if (want_outputs && !r->empty() && (*r)[0].isTensor() && (*r)[0].toTensor().scalar_type() == ScalarType::Float) {
+      const Tensor& o = (*r)[0].toTensor();
+      const float* p = o.const_data_ptr<float>();
+      outs_json << (t ? "," : "") << "[";
+      for (ssize_t j = 0; j < o.numel(); ++j) outs_json << (j ? "," : "") << num(p[j]);
+      outs_json << "]";
+    }
+  };
+  for (int i = 0; i < warmup; ++i) run_text(static_cast<size_t>(i) % texts.size(), false);
+  for (size_t t = 0; t < texts.size(); ++t) run_text(t, true);
+
+  out << ",\"buckets\":" << (buckets ? "true" : "false") << ",\"texts\":" << texts.size()
+      << ",\"runs\":" << texts.size() << ",\"warmup\":" << warmup << ",\"load_ms\":" << num(load_ms)
+      << ",\"latencies_ms\":[";
+  for (size_t k = 0; k < lat.size(); ++k) out << (k ? "," : "") << num(lat[k]);
+  out << "],\"seq_lens\":[";
+  for (size_t t = 0; t < texts.size(); ++t) out << (t ? "," : "") << methods[pick[t]].first;
+  out << "],\"rss_after_load_mb\":" << num(rss_after_load) << ",\"peak_rss_mb\":" << num(status_mb("VmHWM"));
+  if (want_outputs) out << ",\"text_outputs\":[" << outs_json.str() << "]";
+  out << "}";
+  std::puts(out.str().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path, method, ids_arg;
+  std::string path, method, ids_arg, texts_path;
   long seq_len = 0;
   int threads = 1, runs = 20, warmup = 3;
-  bool want_outputs = false, info_only = false, weight_cache = true;
+  bool want_outputs = false, info_only = false, weight_cache = true, buckets = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -209,14 +351,19 @@ int main(int argc, char** argv) {
     else if (a == "--ids") ids_arg = next();
     else if (a == "--outputs") want_outputs = true;
     else if (a == "--info") info_only = true;
-    else if (a == "--weight-cache") {
+    else if (a == "--texts") texts_path = next();
+    else if (a == "--buckets") {
+      const std::string v = next();
+      if (v != "on" && v != "off") die("--buckets takes on or off, not " + v, 2);
+      buckets = v == "on";
+    } else if (a == "--weight-cache") {
       const std::string v = next();
       if (v != "on" && v != "off") die("--weight-cache takes on or off, not " + v, 2);
       weight_cache = v == "on";
     }
     else if (a == "-h" || a == "--help") {
       std::puts("usage: pte_runner MODEL.pte [--method NAME] [--seq-len L] [--threads N] [--runs N] [--warmup N] "
-                "[--ids 2,17,...] [--outputs] [--info] [--weight-cache on|off]");
+                "[--ids 2,17,...] [--outputs] [--info] [--weight-cache on|off] [--texts IDS_FILE [--buckets on|off]]");
       return 0;
     } else if (!a.empty() && a[0] == '-') die("unknown option " + a, 2);
     else path = a;
@@ -276,44 +423,12 @@ int main(int argc, char** argv) {
   if (!meta_r.ok()) die("method_meta(" + method + "): " + err_str(meta_r.error()));
   auto meta = *meta_r;
 
-  // Inputs from the method's own metadata: input 0 = ids, input 1 = attention mask (ones), others zeros.
-  const size_t n_in = meta.num_inputs();
-  std::vector<Input> inputs(n_in);
-  long method_seq = 0;
-  std::vector<long> ids = parse_ids(ids_arg);
+  std::vector<Input> inputs = make_inputs(meta, method, parse_ids(ids_arg), true);
+  const long method_seq = inputs.empty() || inputs[0].sizes.empty() ? 0 : inputs[0].sizes.back();
   std::ostringstream in_json;
-  for (size_t k = 0; k < n_in; ++k) {
-    auto tm = meta.input_tensor_meta(k);
-    if (!tm.ok()) die("input " + std::to_string(k) + " of " + method + " is not a tensor");
-    Input& in = inputs[k];
-    in.dtype = tm->scalar_type();
-    size_t numel = 1;
-    for (auto s : tm->sizes()) {
-      in.sizes.push_back(s);
-      numel *= static_cast<size_t>(s);
-    }
-    for (auto d : tm->dim_order()) in.dim_order.push_back(d);
-    in.strides.assign(in.sizes.size(), 1);
-    for (int d = static_cast<int>(in.sizes.size()) - 2; d >= 0; --d) in.strides[d] = in.strides[d + 1] * in.sizes[d + 1];
-    if (k == 0 && !in.sizes.empty()) method_seq = in.sizes.back();
-    std::vector<long> vals(numel, 0);
-    if (k == 0) {
-      for (size_t j = 0; j < numel; ++j) vals[j] = ids.empty() ? (j == 0 ? 2 : 5 + static_cast<long>((j * 7919) % 900))
-                                                               : ids[j % ids.size()];
-    } else if (k == 1) {
-      std::fill(vals.begin(), vals.end(), 1);
-    }
-    void* data = nullptr;
-    switch (in.dtype) {
-      case ScalarType::Long: in.i64.assign(vals.begin(), vals.end()); data = in.i64.data(); break;
-      case ScalarType::Int: in.i32.assign(vals.begin(), vals.end()); data = in.i32.data(); break;
-      case ScalarType::Float: in.f32.assign(vals.begin(), vals.end()); data = in.f32.data(); break;
-      default: die(std::string("input ") + std::to_string(k) + " has unsupported dtype " + dtype_name(in.dtype));
-    }
-    in.impl = std::make_unique<TensorImpl>(in.dtype, static_cast<ssize_t>(in.sizes.size()), in.sizes.data(), data,
-                                           in.dim_order.data(), in.strides.data());
-    in_json << (k ? "," : "") << "{\"dtype\":\"" << dtype_name(in.dtype) << "\",\"shape\":[";
-    for (size_t d = 0; d < in.sizes.size(); ++d) in_json << (d ? "," : "") << in.sizes[d];
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    in_json << (k ? "," : "") << "{\"dtype\":\"" << dtype_name(inputs[k].dtype) << "\",\"shape\":[";
+    for (size_t d = 0; d < inputs[k].sizes.size(); ++d) in_json << (d ? "," : "") << inputs[k].sizes[d];
     in_json << "]}";
   }
 
@@ -334,6 +449,10 @@ int main(int argc, char** argv) {
     std::puts(out.str().c_str());
     return 0;
   }
+
+  out << ",\"weight_cache\":" << (cache_on ? "true" : "false") << ",\"threads\":" << threads
+      << ",\"pool_threads\":" << pool_threads;
+  if (!texts_path.empty()) return run_texts(module, names, texts_path, buckets, warmup, want_outputs, t_load, out);
 
   e = module.load_method(method);
   if (e != Error::Ok) die("cannot load method '" + method + "': " + err_str(e));
@@ -379,8 +498,7 @@ int main(int argc, char** argv) {
   lat.reserve(runs);
   for (int i = 0; i < runs; ++i) lat.push_back(run_once());
 
-  out << ",\"weight_cache\":" << (cache_on ? "true" : "false");
-  out << ",\"threads\":" << threads << ",\"pool_threads\":" << pool_threads << ",\"runs\":" << runs
+  out << ",\"runs\":" << runs
       << ",\"warmup\":" << warmup << ",\"load_ms\":" << num(load_ms) << ",\"first_run_ms\":" << num(first_run_ms)
       << ",\"latencies_ms\":[";
   for (size_t k = 0; k < lat.size(); ++k) out << (k ? "," : "") << num(lat[k]);
