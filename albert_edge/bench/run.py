@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from ..backends import Backend, get_backend
 from ..errors import BenchError, InputError
 from .artifacts import Artifact, inspect_artifact, onnx_precision_guess, pte_precision_guess
 from .devices import Device, get_device
@@ -124,7 +125,7 @@ def bench(artifacts: list[str | Path], *, device: str | Device = "host", threads
                 if progress:
                     progress(i, len(arts), f"{art.path.name} on {dev.spec}")
                 args = runner_args(threads=threads, runs=runs, warmup=warmup, seq_len=seq_len or default_seq_len(art),
-                                   weight_cache=weight_cache or art.format == "onnx")
+                                   weight_cache=weight_cache or art.format == Backend.ONNX.value)
                 res = dev.run(art.format, art.path, args, timeout=t_limit)
                 if not res.get("latencies_ms"):
                     raise BenchError(f"{art.path}: the runner reported no latencies")
@@ -175,9 +176,9 @@ def bench_texts(artifact: str | Path, texts_ids: list[list[int]], *, buckets: bo
     import tempfile
 
     art = inspect_artifact(artifact)
-    if art.format != "pte":
+    if art.format != Backend.EXECUTORCH.value:
         raise InputError(f"{art.path.name}: per-text bucketed runs need a .pte (its forward_<L> methods are the "
-                         f"buckets), not .{art.format}")
+                         f"buckets), not {get_backend(art.format).suffix}")
     if not texts_ids:
         raise InputError("no texts to run")
     dev = get_device(device) if isinstance(device, str) else device
