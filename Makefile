@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 sysdeps:
-	bash scripts/ci-system-deps.sh
+	QEMU=$(QEMU) bash scripts/ci-system-deps.sh
 
 qemu: $(VENV)/.installed sysdeps
 ifeq ($(QEMU),1)
@@ -31,11 +31,14 @@ endif
 test: $(VENV)/.installed sysdeps qemu
 	ALBERT_EDGE_REQUIRE_QEMU=$(QEMU) bash scripts/test.sh
 
-demo: $(VENV)/.installed sysdeps
+# the pipeline needs g++ (native bench runner) of the system packages, not the ARM emulation
+demo: $(VENV)/.installed
+	QEMU=0 bash scripts/ci-system-deps.sh
 	$(VENV)/bin/albert-edge run --corpus tweets --out runs/demo $(DEMO_ARGS)
 
 # Your own data: make run RUN_ARGS="--data FILE --text-column text --label-column label --out runs/mine"
-run: $(VENV)/.installed sysdeps
+run: $(VENV)/.installed
+	QEMU=0 bash scripts/ci-system-deps.sh
 	$(VENV)/bin/albert-edge run $(RUN_ARGS)
 
 clean:
