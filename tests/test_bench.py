@@ -234,6 +234,34 @@ def test_shared_layer_is_packed_once(shared_layer, fmt):
     assert footprint(off) - footprint(on) > 0.5 * 5 * packed_layer_mb, (footprint(off), footprint(on))
 
 
+def test_bench_texts_picks_the_smallest_bucket(model, tmp_path, onnx_file):
+    """Real texts through a two-bucket .pte: each text runs at the smallest length that holds it, with the logits the
+    eager model gives for that text unpadded; --buckets off runs all at the longest with the same logits."""
+    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+    from executorch.exir import to_edge_transform_and_lower
+
+    from albert_edge.bench import bench_texts
+    from albert_edge.errors import BenchError, InputError
+
+    progs = {name: torch.export.export(model, (torch.ones(1, L, dtype=torch.long),) * 2)
+             for name, L in (("forward_8", 8), ("forward", SEQ))}
+    pte = tmp_path / "buckets.pte"
+    pte.write_bytes(to_edge_transform_and_lower(progs, partitioner=[XnnpackPartitioner()]).to_executorch().buffer)
+    texts = [IDS[:5], IDS[:12], IDS[:8]]
+    on = bench_texts(pte, texts, buckets=True, outputs=True, warmup=1)
+    off = bench_texts(pte, texts, buckets=False, outputs=True, warmup=1)
+    assert on["seq_lens"] == [8, SEQ, 8] and off["seq_lens"] == [SEQ, SEQ, SEQ]
+    assert len(on["latencies_ms"]) == 3 and on["weight_cache"] is True
+    with torch.no_grad():
+        eager = [model(torch.tensor([t]), torch.ones(1, len(t), dtype=torch.long)).ravel().tolist() for t in texts]
+    for a, b, e in zip(on["text_outputs"], off["text_outputs"], eager):
+        assert a == pytest.approx(e, abs=1e-4) and b == pytest.approx(e, abs=1e-4)
+    with pytest.raises(BenchError, match="has 17 ids; the longest method takes 16"):
+        bench_texts(pte, [IDS + [3]])
+    with pytest.raises(InputError, match="need a .pte"):
+        bench_texts(onnx_file, texts)
+
+
 def test_litert_runner_imports_no_torch():
     src = (Path(__file__).parents[1] / "albert_edge" / "bench" / "runner" / "litert_runner.py").read_text()
     imports = {ln.split()[1].split(".")[0] for ln in src.splitlines() if ln.strip().startswith(("import ", "from "))}
