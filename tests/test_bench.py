@@ -243,8 +243,8 @@ def test_bench_texts_picks_the_smallest_bucket(model, tmp_path, onnx_file):
     from albert_edge.bench import bench_texts
     from albert_edge.errors import BenchError, InputError
 
-    progs = {name: torch.export.export(model, (torch.ones(1, L, dtype=torch.long),) * 2)
-             for name, L in (("forward_8", 8), ("forward", SEQ))}
+    progs = {name: torch.export.export(model, (torch.ones(1, L, dtype=torch.long), torch.ones(1, L, dtype=torch.long)))
+             for name, L in (("forward_8", 8), ("forward", SEQ))}  # two tensors: one object twice would alias
     pte = tmp_path / "buckets.pte"
     pte.write_bytes(to_edge_transform_and_lower(progs, partitioner=[XnnpackPartitioner()]).to_executorch().buffer)
     texts = [IDS[:5], IDS[:12], IDS[:8]]
