@@ -129,6 +129,8 @@ def predict(model: Annotated[Path, typer.Argument(help="HF ALBERT folder, or a .
     from . import load
 
     predictor = load(model, max_length=max_length)
+    if getattr(getattr(predictor, "runner", None), "weights_shared", None) is False:
+        warn("this runtime packs the shared layer's weights once per pass (no XNNPACK weights cache here)")
     inputs = read_inputs(texts, file)
     for text, r in zip(inputs, predictor.predict(inputs)):
         if r["truncated"]:

@@ -30,6 +30,9 @@ class PteRunner(Runner):
             raise get_backend(self.backend).missing("running a .pte", e) from None
         self._torch = torch
         self.path = Path(path)
+        from .xnnpack_cache import enable_weight_cache
+
+        self.weights_shared = enable_weight_cache()  # before any delegate initialises
         try:
             self.program = Runtime.get().load_program(self.path)
             self.method_names = sorted(self.program.method_names)

@@ -20,7 +20,13 @@ from .bundle import CHECKSUMS_JSON, TOKENIZER_JSON, read_appended_zip
 
 
 class TfliteRunner(Runner):
+    """The classic Interpreter. Not LiteRT's CompiledModel, whose XNNPACK weight cache would hold the shared layer's
+    packed weights once (bench's device runner uses it): in ai-edge-litert 2.3 it logs accelerator INFO lines at
+    first run and at process exit that no option or variable silences, on every predict. So here weights_shared is
+    False, and predict says so."""
+
     backend = Backend.TFLITE.value
+    weights_shared = False
     _FEEDS = {"ids": "ids", "input_ids": "ids", "mask": "mask", "attention_mask": "mask", "segment_ids": "segments"}
 
     def __init__(self, path: Path, *, num_threads: int | None = None):
