@@ -39,7 +39,7 @@ def convert(src: PathLike, out: PathLike, *, formats: str | Iterable[str] = ("ex
             precisions: str | Iterable[str] = ("fp32", "int8"), seq_lens: str | Iterable[int] | None = None,
             overwrite: bool = False, calib: PathLike | None = None, log: Callable[[str], None] | None = None):
     """Convert a checkpoint (or quantized checkpoint) into verified artifacts + manifest.json in `out`; returns the
-    albert_edge.manifest.Manifest. `seq_lens=None`: length buckets 16/32/64/128 up to the model's maximum."""
+    albert_edge.manifest.Manifest. `seq_lens=None`: length buckets 16/32/48/64/128 up to the model's maximum."""
     from converters import convert_checkpoint
 
     as_list = (lambda v: [v] if isinstance(v, str) else list(v))

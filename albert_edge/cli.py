@@ -450,7 +450,7 @@ def convert(src: Annotated[Path, typer.Argument(help="HF ALBERT folder (fp32) or
             out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be empty unless --overwrite).")],
             to: Annotated[str, typer.Option("--to", help=f"Backends, comma-separated: {','.join(BACKEND_NAMES)}.")] = ",".join(BACKEND_NAMES),
             precision: Annotated[str, typer.Option("--precision", help="fp32,int8 (int8 from an fp32 SRC: dynamic quantization).")] = "fp32,int8",
-            seq_len: Annotated[Optional[str], typer.Option("--seq-len", help="Length buckets, e.g. 32,64,128 (default 16,32,64,128 up to the model's maximum; weights shared).")] = None,
+            seq_len: Annotated[Optional[str], typer.Option("--seq-len", help="Length buckets, e.g. 32,64,128 (default 16,32,48,64,128 up to the model's maximum; weights shared).")] = None,
             overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty --out.")] = False,
             calib: Annotated[Optional[Path], typer.Option("--calib", help="Sentences, one per line: static int8 activations for .pte.")] = None) -> None:
     """Convert to .pte / .tflite / .onnx, each verified in its runtime and carrying its tokenizer; writes manifest.json."""

@@ -17,7 +17,7 @@ from typing import Callable
 from albert_edge.backends import PRECISIONS, get_backend, names
 from albert_edge.errors import InputError
 
-DEFAULT_BUCKETS = (16, 32, 64, 128)  # real inputs are short: each text runs at the smallest length that holds it
+DEFAULT_BUCKETS = (16, 32, 48, 64, 128)  # real inputs are short: each text runs at the smallest length that holds it
 
 
 def parse_choices(value: str | list[str], valid, what: str) -> list[str]:
