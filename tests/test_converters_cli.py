@@ -104,3 +104,14 @@ def test_failed_parity_leaves_nothing(tiny_ckpt, tmp_path, monkeypatch):
     with pytest.raises(ParityError, match="fp32 parity failed"):
         convert_checkpoint(tiny_ckpt, out, formats=["onnx"], precisions=["fp32"], seq_lens=[16])
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_length_buckets_by_default_and_bad_lists():
+    from converters import parse_seq_lens
+
+    assert parse_seq_lens(None, 512) == [16, 32, 48, 64, 128]
+    assert parse_seq_lens(None, 40) == [16, 32, 40]  # up to the model's maximum, which always fits
+    assert parse_seq_lens("64,32,32", 512) == [32, 64]
+    for bad, msg in ((",", "empty"), ("600", "outside 3..512"), ("2", "outside"), ("a,b", "give integers")):
+        with pytest.raises(InputError, match=msg):
+            parse_seq_lens(bad, 512)
