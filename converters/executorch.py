@@ -17,6 +17,7 @@ from albert_edge.errors import ConversionError, first_line
 from albert_edge.files import sha256_bytes, sha256_file
 from albert_edge.manifest import ArtifactEntry, TensorSpec
 from albert_edge.runtime.executorch import PteRunner
+from albert_edge.runtime.integrity import seal_pte
 from albert_edge.verify import check_parity, torch_runner
 
 from .job import ConversionJob
@@ -82,7 +83,7 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> ArtifactEnt
         raise ConversionError(f"ExecuTorch export failed ({precision}): {first_line(e)}") from e
 
     path = Path(out_dir) / f"model_{precision}{SPEC.suffix}"
-    path.write_bytes(et.buffer)
+    path.write_bytes(seal_pte(et.buffer))  # + the integrity trailer (docs/BUNDLE_FORMAT.md)
 
     runner = PteRunner(path)
     parity = {}

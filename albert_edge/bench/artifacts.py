@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..backends import PRECISIONS, backend_for_file
+from ..backends import PRECISIONS
 from ..manifest import Manifest, manifest_beside
+from ..runtime.integrity import verify_artifact
 
 
 @dataclass
@@ -23,10 +24,10 @@ class Artifact:
 
 
 def inspect_artifact(path: str | Path) -> Artifact:
-    """Check the file exists and looks like its format; read what the manifest / file name say about it.
-    Raises InputError for a missing, unknown or obviously corrupt file (and for a manifest that disagrees)."""
+    """Check the file exists and passes its integrity checks; read what the manifest / file name say about it.
+    Raises InputError for a missing or unknown file, CorruptArtifactError for one that fails its checks."""
     path = Path(path)
-    spec = backend_for_file(path)
+    spec, _ = verify_artifact(path)
     manifest = manifest_beside(path)
     entry = manifest.artifact(path.name) if manifest else None
     precision = entry.precision if entry else None

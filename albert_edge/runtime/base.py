@@ -8,25 +8,18 @@ from pathlib import Path
 import numpy as np
 
 from albert_edge.backends import BackendSpec, get_backend
-from albert_edge.errors import CorruptArtifactError, InputError
-from albert_edge.files import sha256_file
-from albert_edge.manifest import manifest_beside
+from albert_edge.errors import InputError
 from albert_edge.tasks import get_task
 
 from .bundle import parse_bundle_config, tokenizer_from_bundle
 
 
-def check_manifest_sha(path: Path) -> None:
-    """When a manifest.json lies beside the file and lists it, the file must have the sha256 it records."""
-    manifest = manifest_beside(path)
-    entry = manifest.artifact(path.name) if manifest else None
-    if entry is not None and sha256_file(path) != entry.sha256:
-        raise CorruptArtifactError(f"corrupt artifact: {path}: sha256 differs from {path.parent / 'manifest.json'}; "
-                                   "the file changed after conversion — convert it again")
-
-
 class Runner:
-    """`run(input_ids, attention_mask)`: numpy (1, L) ints in, float32 logits out — (1, C), or (1, L, C) per token."""
+    """`run(input_ids, attention_mask)`: numpy (1, L) ints in, float32 logits out — (1, C), or (1, L, C) per token.
+
+    Subclasses take `(path, *, num_threads=None, data=None)`: `data` is the file's bytes once
+    integrity.verify_artifact passed them (open_artifact); without it they read the file and run their format's
+    own checks (what a converter does with the file it just wrote)."""
 
     backend: str = ""
     dynamic_length = False  # runs any length up to the longest (ONNX) instead of fixed length buckets

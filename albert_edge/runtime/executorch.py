@@ -1,5 +1,6 @@
 """ExecuTorch .pte in executorch.runtime: constant methods tokenizer_model / tokenizer_config / bundle_sha256;
-`forward` (the longest length) and `forward_<L>` methods."""
+`forward` (the longest length) and `forward_<L>` methods. The integrity trailer (integrity.py) is checked before
+the program is parsed, which it then is with ExecuTorch's strongest verification (InternalConsistency)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from albert_edge.quiet import quiet_toolchain
 
 from .base import Runner
 from .bundle import parse_bundle_config
+from .integrity import check_pte
 
 CONSTANTS = ("tokenizer_model", "tokenizer_config", "bundle_sha256")
 
@@ -21,20 +23,24 @@ CONSTANTS = ("tokenizer_model", "tokenizer_config", "bundle_sha256")
 class PteRunner(Runner):
     backend = Backend.EXECUTORCH.value
 
-    def __init__(self, path: Path, *, num_threads: int | None = None):
+    def __init__(self, path: Path, *, num_threads: int | None = None, data: bytes | None = None):
         try:
             import executorch.kernels.quantized  # noqa: F401  registers embedding_byte for int8 files
             import torch
-            from executorch.runtime import Runtime
+            from executorch.runtime import Runtime, Verification
         except ImportError as e:
             raise get_backend(self.backend).missing("running a .pte", e) from None
         self._torch = torch
         self.path = Path(path)
+        if data is None:
+            data = self.path.read_bytes()
+            check_pte(data, str(path))
         from .xnnpack_cache import enable_weight_cache
 
         self.weights_shared = enable_weight_cache()  # before any delegate initialises
         try:
-            self.program = Runtime.get().load_program(self.path)
+            # the bytes that were hashed, trailer included (ExecuTorch ignores what follows the program)
+            self.program = Runtime.get().load_program(data, verification=Verification.InternalConsistency)
             self.method_names = sorted(self.program.method_names)
         except Exception as e:  # the runtime raises RuntimeError / ValueError on malformed flatbuffers
             raise CorruptArtifactError(f"corrupt artifact: {path}: not a loadable .pte ({first_line(e, 200)})") from None

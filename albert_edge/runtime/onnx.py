@@ -1,5 +1,6 @@
 """ONNX Runtime .onnx (dynamic batch and length); the tokenizer file and tokenizer.json are sidecars beside it, and
-the manifest.json beside them records their sha256."""
+the manifest.json beside them records their sha256 and the model's (a folder format: integrity.verify_artifact
+requires the manifest)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,18 @@ import numpy as np
 
 from albert_edge.backends import Backend, get_backend
 from albert_edge.errors import CorruptArtifactError, InputError, first_line
-from albert_edge.files import sha256_bytes
 from albert_edge.manifest import manifest_beside
 
 from .base import Runner
 from .bundle import TOKENIZER_JSON, parse_bundle_config
+from .integrity import check_sidecars
 
 
 class OnnxRunner(Runner):
     backend = Backend.ONNX.value
     dynamic_length = True
 
-    def __init__(self, path: Path, *, num_threads: int | None = None):
+    def __init__(self, path: Path, *, num_threads: int | None = None, data: bytes | None = None):
         try:
             import onnxruntime as ort
         except ImportError as e:
@@ -29,10 +30,12 @@ class OnnxRunner(Runner):
         conf_path = path.parent / TOKENIZER_JSON
         if not conf_path.is_file():
             raise InputError(f"{path}: tokenizer sidecar {conf_path} missing; keep the .onnx in its converted folder")
+        if data is None:  # else verify_artifact checked the model and the sidecars against the manifest
+            manifest = manifest_beside(path)
+            if manifest is not None:
+                check_sidecars(path, manifest)
+            data = path.read_bytes()
         conf_bytes = conf_path.read_bytes()
-        manifest = manifest_beside(path)
-        if manifest is not None and sha256_bytes(conf_bytes) != manifest.tokenizer.config_sha256:
-            raise CorruptArtifactError(f"corrupt artifact: {conf_path}: sha256 differs from the manifest")
         names = parse_bundle_config(conf_bytes, str(conf_path))["files"]
         absent = [n for n in names if not (path.parent / n).is_file()]
         if absent:
@@ -43,7 +46,7 @@ class OnnxRunner(Runner):
         if num_threads:
             opts.intra_op_num_threads = num_threads
         try:
-            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
         except Exception as e:
             raise CorruptArtifactError(f"corrupt artifact: {path}: not a loadable .onnx ({first_line(e, 200)})") from None
 

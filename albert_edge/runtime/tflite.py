@@ -5,18 +5,17 @@ covering the flatbuffer body."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from albert_edge.backends import Backend, get_backend
 from albert_edge.errors import CorruptArtifactError, first_line
-from albert_edge.files import sha256_bytes
 from albert_edge.quiet import quiet_toolchain
 
 from .base import Runner
-from .bundle import CHECKSUMS_JSON, TOKENIZER_JSON, read_appended_zip
+from .bundle import TOKENIZER_JSON
+from .integrity import tflite_parts
 
 
 class TfliteRunner(Runner):
@@ -29,23 +28,13 @@ class TfliteRunner(Runner):
     weights_shared = False
     _FEEDS = {"ids": "ids", "input_ids": "ids", "mask": "mask", "attention_mask": "mask", "segment_ids": "segments"}
 
-    def __init__(self, path: Path, *, num_threads: int | None = None):
+    def __init__(self, path: Path, *, num_threads: int | None = None, data: bytes | None = None):
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as e:
             raise get_backend(self.backend).missing("running a .tflite", e) from None
-        data = Path(path).read_bytes()
-        body, files = read_appended_zip(data, str(path))
-        if TOKENIZER_JSON not in files or CHECKSUMS_JSON not in files:
-            raise CorruptArtifactError(f"corrupt artifact: {path}: the bundle inside lacks {TOKENIZER_JSON} / "
-                                       f"{CHECKSUMS_JSON}; convert it again with albert-edge convert")
-        try:
-            sums = json.loads(files.pop(CHECKSUMS_JSON))
-            body_ok = sums["model"] == sha256_bytes(body)
-        except (ValueError, KeyError, TypeError):
-            body_ok = False
-        if not body_ok:
-            raise CorruptArtifactError(f"corrupt artifact: {path}: the model body fails its sha256 check")
+        data = Path(path).read_bytes() if data is None else data
+        _, files = tflite_parts(data, str(path))  # body sha256 + zip CRCs before the interpreter sees a byte
         conf = files.pop(TOKENIZER_JSON)
         super().__init__(path, files, conf)
         try:
