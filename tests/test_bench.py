@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from albert_edge.errors import InputError
+from albert_edge.runtime.integrity import seal_pte
 
 torch = pytest.importorskip("torch")
 
@@ -69,13 +70,14 @@ def make_pte(model, path: Path) -> Path:
         ep, partitioner=[XnnpackPartitioner()],
         constant_methods={"max_seq_len": SEQ, "tokenizer_config": torch.tensor(list(conf), dtype=torch.uint8)},
     ).to_executorch()
-    path.write_bytes(et.buffer)
+    path.write_bytes(seal_pte(et.buffer))  # bench checks the integrity trailer, as for a converted .pte
     return path
 
 
 def make_onnx(model, path: Path) -> Path:
     torch.onnx.export(model, _inputs(torch.long), str(path), input_names=["input_ids", "attention_mask"],
                       output_names=["logits"], dynamo=False, opset_version=17)
+    _manifest(path.parent, [SEQ], [(path.name, "onnx", "fp32", {"default": 0})])  # an .onnx is a folder format
     return path
 
 
@@ -93,7 +95,17 @@ def make_tflite(model, path: Path) -> Path:
     ids, mask = _inputs(torch.int32)
     litert_torch.convert(Named(model).eval(), sample_args=(),
                          sample_kwargs={"input_ids": ids, "attention_mask": mask}).export(str(path))
+    path.write_bytes(_with_bundle(path.read_bytes()))
     return path
+
+
+def _with_bundle(flatbuffer: bytes) -> bytes:
+    """The bundle zip (with checksums.json) a converted .tflite carries: bench checks it."""
+    from converters.bundle import TokenizerBundle, append_bundle
+
+    bundle = TokenizerBundle(kind="sentencepiece", files={}, settings={}, special_ids={}, labels=["a", "b"],
+                             seq_lens=[SEQ], task="sequence-classification")
+    return append_bundle(flatbuffer, bundle)
 
 
 @pytest.fixture(scope="module")
@@ -316,9 +328,11 @@ def test_bad_inputs(pte, tmp_path):
     _cli_fails([str(tmp_path / "x.bin")], "unknown artifact type")
     (tmp_path / "text.tflite").write_text("not a flatbuffer")
     _cli_fails([str(tmp_path / "text.tflite")], "not a LiteRT / TFLite file")
-    # truncated program: passes the magic check, the runner fails and its stderr is shown
     trunc = tmp_path / "trunc.pte"
     trunc.write_bytes(pte.read_bytes()[:2000])
+    _cli_fails([str(trunc)], f"corrupt artifact: {trunc}: no integrity trailer")
+    # a truncated program sealed anew: passes the checks, the runner fails and its stderr is shown
+    trunc.write_bytes(seal_pte(pte.read_bytes()[:2000]))
     line = _cli_fails([str(trunc)], "pte_runner on trunc.pte failed (exit 3)")
     assert "not a valid .pte" in line
     _cli_fails([str(pte), "--device", "nowhere"], "unknown device")
@@ -465,15 +479,17 @@ def test_ssh_device_end_to_end(sshd, pte, onnx_file, model, tmp_path):
 
 
 def _manifest(folder: Path, seq_lens: list[int], entries: list[tuple[str, str, str, dict]]) -> None:
-    """A manifest.json as converters write it (albert_edge.manifest), for files (name, backend, precision, points)."""
-    from albert_edge.files import sha256_file
+    """A manifest.json as converters write it (albert_edge.manifest), for files (name, backend, precision, points),
+    and the tokenizer.json sidecar whose sha256 it records."""
+    from albert_edge.files import sha256_bytes, sha256_file
     from albert_edge.manifest import ArtifactEntry, Manifest, TokenizerEntry, write_manifest
 
     arts = [ArtifactEntry(file=f, backend=b, precision=p, bytes=(folder / f).stat().st_size,
                           sha256=sha256_file(folder / f), entry_points=e, inputs=[], outputs=[], parity={})
             for f, b, p, e in entries]
-    tok = TokenizerEntry(kind="sentencepiece", files={}, config="tokenizer.json", config_sha256="", settings={},
-                         special_ids={})
+    (folder / "tokenizer.json").write_bytes(b"{}")
+    tok = TokenizerEntry(kind="sentencepiece", files={}, config="tokenizer.json", config_sha256=sha256_bytes(b"{}"),
+                         settings={}, special_ids={})
     write_manifest(folder, Manifest(task="sequence-classification", labels=["a", "b"], seq_lens=seq_lens,
                                     tokenizer=tok, source={}, toolchain={}, artifacts=arts))
 
@@ -481,14 +497,14 @@ def _manifest(folder: Path, seq_lens: list[int], entries: list[tuple[str, str, s
 def test_manifest_and_name_give_precision(tmp_path):
     from albert_edge.bench.artifacts import inspect_artifact
 
-    (tmp_path / "model_a.pte").write_bytes(b"\0\0\0\0ET12" + b"\0" * 64)
-    (tmp_path / "model_b.pte").write_bytes(b"\0\0\0\0ET12" + b"\0" * 64)
+    (tmp_path / "model_a.pte").write_bytes(seal_pte(b"\0\0\0\0ET12" + b"\0" * 64))
+    (tmp_path / "model_b.pte").write_bytes(seal_pte(b"\0\0\0\0ET12" + b"\0" * 64))
     _manifest(tmp_path, [32, 128], [("model_a.pte", "executorch", "int8", {"forward": 128, "forward_32": 32}),
                                     ("model_b.pte", "executorch", "fp32", {"forward": 128, "forward_32": 32})])
     a, b = inspect_artifact(tmp_path / "model_a.pte"), inspect_artifact(tmp_path / "model_b.pte")
     assert (a.precision, b.precision, a.seq_lens) == ("int8", "fp32", [32, 128])
     (tmp_path / "other").mkdir()
-    (tmp_path / "other" / "student_int8.tflite").write_bytes(b"\0\0\0\0TFL3" + b"\0" * 64)
+    (tmp_path / "other" / "student_int8.tflite").write_bytes(_with_bundle(b"\0\0\0\0TFL3" + b"\0" * 64))
     assert inspect_artifact(tmp_path / "other" / "student_int8.tflite").precision == "int8"
     (tmp_path / "manifest.json").write_text('{"format_version": 1, "artifacts": []}')
     with pytest.raises(InputError, match="format_version 1"):
@@ -501,7 +517,7 @@ def test_dynamic_onnx_runs_at_the_manifest_length(tmp_path):
     from albert_edge.bench.run import default_seq_len
 
     (tmp_path / "model_fp32.onnx").write_bytes(b"\x08\x07" + b"\x00" * 64)
-    (tmp_path / "model_fp32.pte").write_bytes(b"\x00\x00\x00\x00ET12" + b"\x00" * 64)
+    (tmp_path / "model_fp32.pte").write_bytes(seal_pte(b"\x00\x00\x00\x00ET12" + b"\x00" * 64))
     _manifest(tmp_path, [64], [("model_fp32.onnx", "onnx", "fp32", {"default": 0}),
                                ("model_fp32.pte", "executorch", "fp32", {"forward": 64})])
     assert default_seq_len(inspect_artifact(tmp_path / "model_fp32.onnx")) == 64

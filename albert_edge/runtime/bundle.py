@@ -9,7 +9,7 @@ import io
 import json
 import zipfile
 
-from albert_edge.errors import CorruptArtifactError, TokenizerError
+from albert_edge.errors import CorruptArtifactError, TokenizerError, first_line
 from albert_edge.files import sha256_bytes
 
 TOKENIZER_JSON = "tokenizer.json"
@@ -63,7 +63,14 @@ def read_appended_zip(data: bytes, where: str) -> tuple[bytes, dict[str, bytes]]
             # header offsets are absolute (zipfile accounts for data prepended to the archive): the first is where
             # the body ends
             body_len = min((i.header_offset for i in z.infolist()), default=len(data))
-    except (zipfile.BadZipFile, OSError, KeyError, EOFError, ValueError, zipfile.LargeZipFile) as e:
-        raise CorruptArtifactError(f"corrupt artifact: {where}: no readable bundle inside ({e}); "
+            # zipfile finds the end record by searching backwards and ignores what follows it: bytes appended
+            # after the zip would go unchecked, so the end record (+ its comment) must end the file
+            ends_file = data[len(data) - 22 - len(z.comment):][:4] == b"PK\x05\x06"
+    except Exception as e:  # noqa: BLE001 - damaged archives surface as BadZipFile, but also NotImplementedError
+        # (a flipped compression method), RuntimeError (a flipped encryption flag), zlib / lzma / struct errors...
+        raise CorruptArtifactError(f"corrupt artifact: {where}: no readable bundle inside ({first_line(e, 200)}); "
                                    "convert it again with albert-edge convert") from None
+    if not ends_file:
+        raise CorruptArtifactError(f"corrupt artifact: {where}: bytes after the bundle's zip; the file changed after "
+                                   "conversion — convert it again")
     return data[:body_len], files

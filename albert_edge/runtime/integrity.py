@@ -36,7 +36,7 @@ def seal_pte(program: bytes) -> bytes:
 
 def check_pte(data: bytes, where: str) -> None:
     """The trailer is present and the sha256 of every byte before it matches."""
-    if len(data) < PTE_TRAILER_LEN or data[-len(PTE_MAGIC):] != PTE_MAGIC:
+    if len(data) <= PTE_TRAILER_LEN or data[-len(PTE_MAGIC):] != PTE_MAGIC:
         raise CorruptArtifactError(f"corrupt artifact: {where}: no integrity trailer (the file does not end in "
                                    f"{PTE_MAGIC.decode()}): truncated, altered, or not written by albert-edge convert; "
                                    "convert it again")
