@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import select
 import shutil
 import subprocess
@@ -178,14 +179,26 @@ def cases(srcs: list[Path], per_file: int, seed: int) -> list[Case]:
             for s in srcs for i in range(per_file)]
 
 
+def reason(message: str) -> str:
+    """What check a rejection names, without the paths: 'no integrity trailer (...)', 'sha256 differs from <path>'."""
+    text = message.split(": ", 2)[-1] if message.startswith("corrupt artifact: ") else message.split(": ", 1)[-1]
+    return re.sub(r"/\S+", "<path>", text.split(";")[0])
+
+
 def summary(done: list[Case]) -> dict:
-    """{format: {outcome: count}} and the cases that failed."""
-    table: dict[str, dict[str, int]] = {}
+    """{format: {outcome: count}}, {format: {with manifest | alone: {outcome or rejection reason: count}}} and the
+    cases that failed."""
+    counts: dict[str, dict[str, int]] = {}
+    reasons: dict[str, dict[str, dict[str, int]]] = {}
     for c in done:
         fmt = Path(c.src).suffix.lstrip(".")
-        table.setdefault(fmt, {}).setdefault(c.outcome, 0)
-        table[fmt][c.outcome] += 1
-    return {"counts": table, "failures": [c for c in done if c.outcome not in ("rejected", "identical")]}
+        counts.setdefault(fmt, {}).setdefault(c.outcome, 0)
+        counts[fmt][c.outcome] += 1
+        by = reasons.setdefault(fmt, {}).setdefault("with manifest" if c.manifest else "alone", {})
+        key = reason(c.detail) if c.outcome == "rejected" else c.outcome
+        by[key] = by.get(key, 0) + 1
+    return {"counts": counts, "reasons": reasons,
+            "failures": [c for c in done if c.outcome not in ("rejected", "identical")]}
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["worker"]:
