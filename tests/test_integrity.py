@@ -1,8 +1,8 @@
 """albert_edge/runtime/integrity.py: artifacts check their own bytes before any runtime parses them, and damaged
 copies (tests/integrity_fuzz.py) are rejected in one line by load/predict, the CLI, bench and eval.
 
-CI: a fixed-seed fuzz of 16 cases per fp32 artifact (the module: ~35 s of tests after a ~100 s conversion fixture on
-2 shared cores). On demand, N cases per artifact and a JSON report (the figures in
+CI: a fixed-seed fuzz of 16 cases per fp32 artifact (the module: 35-75 s of tests after a 100-270 s conversion fixture
+on 2 cores shared with other jobs). On demand, N cases per artifact and a JSON report (the figures in
 benchmarks/results/integrity_fuzz.md):
 
     ALBERT_EDGE_FUZZ_N=100 ALBERT_EDGE_FUZZ_REPORT=benchmarks/results/integrity_fuzz.json \
