@@ -258,7 +258,8 @@ def test_bench_texts_picks_the_smallest_bucket(model, tmp_path, onnx_file):
     progs = {name: torch.export.export(model, (torch.ones(1, L, dtype=torch.long), torch.ones(1, L, dtype=torch.long)))
              for name, L in (("forward_8", 8), ("forward", SEQ))}  # two tensors: one object twice would alias
     pte = tmp_path / "buckets.pte"
-    pte.write_bytes(to_edge_transform_and_lower(progs, partitioner=[XnnpackPartitioner()]).to_executorch().buffer)
+    et = to_edge_transform_and_lower(progs, partitioner=[XnnpackPartitioner()]).to_executorch()
+    pte.write_bytes(seal_pte(et.buffer))
     texts = [IDS[:5], IDS[:12], IDS[:8]]
     on = bench_texts(pte, texts, buckets=True, outputs=True, warmup=1)
     off = bench_texts(pte, texts, buckets=False, outputs=True, warmup=1)
