@@ -419,7 +419,9 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
                  student_min_steps=S["student_min_steps"], student_epochs=3 if S["student_epochs"] == "auto"
                  else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],
                  teacher_min_steps=S["teacher_min_steps"], teacher_epochs=S["teacher_epochs"],
-                 teacher_scale=0.0 if ngram else 1.0)
+                 # an n-gram teacher labels a text in microseconds (a lookup, a sparse dot product): it labels the
+                 # whole pool; its fit costs about the baseline's, in the plan's fixed part
+                 teacher_scale=1e-3 if ngram else 1.0)
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
            "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,

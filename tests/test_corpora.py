@@ -74,3 +74,34 @@ def test_real_package_counts():
     ds = c.read(c)
     assert ds.extra["lines"] == 35123 and ds.extra["labeled_both_ways"] == 47 and len(ds) == 17363
     assert {y: ds.labels.count(y) for y in ds.label_names} == {"negative": 9031, "positive": 8332}
+
+
+def test_zh_run_smoke(installed, tmp_path):
+    """`run --corpus zh-reviews` end to end (no conversion): char n-gram baseline, n-gram teacher by default,
+    a student with its own SentencePiece vocabulary of the Chinese text, int8, goals against the baseline."""
+    pytest.importorskip("sklearn")
+    import numpy as np
+
+    from albert_edge.pipeline import RunConfig, run
+
+    rng = np.random.default_rng(0)
+    filler = list("的了是我这本书东西还在有一个不也就都")
+
+    def lines(chars, n):
+        return "\n".join("".join(rng.choice(list(chars), 2)) + "".join(rng.choice(filler, 8)) + f"，第{i}" for i in
+                         range(n)) + "\n"
+
+    installed(lines("差烂坏丑慢", 220), lines("好棒赞爱美", 200))
+    cfg = RunConfig(out=str(tmp_path / "run"), mode="smoke", corpus="zh-reviews", convert=False, max_drop=1.0,
+                    progress=False)
+    r = run(cfg, log=lambda m: None)
+    assert "char 1-3 grams" in r["baseline_tfidf"]["note"] and r["baseline_tfidf"]["accuracy"] > 0.9
+    assert r["teacher"]["note"].startswith("TF-IDF (char 1-3 grams") and "cross-fitted in 5 folds" in r["teacher"]["note"]
+    assert r["teacher"]["accuracy"] == r["baseline_tfidf"]["accuracy"]  # the full n-gram model is the baseline
+    assert r["data"]["stats"]["size"] == 420 and r["data"]["labels"] == ["negative", "positive"]
+    from albert_edge.tokenizer import load_tokenizer
+
+    tok = load_tokenizer(tmp_path / "run" / "student")
+    assert tok.tokenize("这本书很好")[1:] and "<unk>" not in tok.tokenize("这本书很好")
+    g = r["goals"]["student_int8_ge_tfidf"]
+    assert g["met"] == (r["student_int8"]["accuracy"] >= r["baseline_tfidf"]["accuracy"])
