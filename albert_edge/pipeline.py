@@ -401,7 +401,7 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
 
     sample = train.texts[:5000]  # lengths from a sample: tokenizing 30k texts twice is not free on 2 cores
     s_lens = [len(tok.encode(t).ids) for t in sample]
-    if ngram:  # no sequence length; its fit costs about what the baseline's does (the plan's fixed part)
+    if ngram:  # no sequence length to plan for
         t_lens = s_lens
     else:
         ttok = teacher_given.tokenizer if teacher_given else teacher_tokenizer(backbone)
@@ -420,7 +420,8 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
                  else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],
                  teacher_min_steps=S["teacher_min_steps"], teacher_epochs=S["teacher_epochs"],
                  # an n-gram teacher labels a text in microseconds (a lookup, a sparse dot product): it labels the
-                 # whole pool; its fit costs about the baseline's, in the plan's fixed part
+                 # whole pool. Its fit (1 + 5 cross-fitting LR fits) is not in the plan: 2.0x the baseline stage in
+                 # the one measured zh-reviews run (benchmarks/results/demo_zh.json)
                  teacher_scale=1e-3 if ngram else 1.0)
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 import time
+import unicodedata
 from pathlib import Path
 
 from .errors import InputError
@@ -22,12 +23,14 @@ def sop_pairs(texts: list[str], seed: int) -> tuple[list[str], list[str], list[i
     rng = random.Random(seed)
     a_s, b_s, ys = [], [], []
     for t in texts:
-        words = t.split()
+        words, sep = t.split(), " "
+        if len(words) == 1 and any(unicodedata.east_asian_width(c) in "WF" for c in t):
+            words, sep = list(words[0]), ""  # Chinese/Japanese: no spaces, so the segments are cut between characters
         if len(words) < 2:
             a, b, y = t, "", 0
         else:
             cut = rng.randint(1, len(words) - 1)
-            a, b = " ".join(words[:cut]), " ".join(words[cut:])
+            a, b = sep.join(words[:cut]), sep.join(words[cut:])
             y = int(rng.random() < 0.5)
             if y:
                 a, b = b, a

@@ -143,6 +143,9 @@ def test_pretrain_then_distill_init(tmp_path, spiece_dir):
 
     a, b, y = sop_pairs(["one two three four", "single"], seed=0)
     assert sorted((a[0] + " " + b[0]).split()) == sorted("one two three four".split()) and b[1] == "" and y[1] == 0
+    zh = [sop_pairs(["这本书非常好看"], seed=s) for s in range(8)]  # unspaced: cut between characters, not skipped
+    assert all(a[0] and b[0] and (a[0] + b[0] if not y[0] else b[0] + a[0]) == "这本书非常好看" for a, b, y in zh)
+    assert {y[0] for _, _, y in zh} == {0, 1}
     ids = torch.randint(5, 3000, (4, 50))
     masked, labels = mask_tokens(ids, {0, 1, 2, 3, 4}, 3000, 4, torch.Generator().manual_seed(0))
     chosen = labels != -100
