@@ -119,7 +119,8 @@ def search_budget(*, quantize: Callable[[QuantRecipe], object], evaluate: Callab
     return result(list(best), sensitivity)
 
 
-def albert_budget(model, tokenizer, texts: list[str], labels: list[int], *, max_drop: float = 0.01,
+def albert_budget(model, tokenizer, texts: list[str], labels: list[int], *, pairs: list[str] | None = None,
+                  max_drop: float = 0.01,
                   max_length: int = 64, base: QuantRecipe | None = None, log=lambda msg: None) -> BudgetResult:
     """The search on a real albert_edge model with albert_edge.quantize, dev accuracy on (texts, labels)."""
     import torch
@@ -128,10 +129,11 @@ def albert_budget(model, tokenizer, texts: list[str], labels: list[int], *, max_
     from .quantize import quantize_int8
 
     model.eval()
-    fp32 = accuracy(labels, albert_logits(model, tokenizer, texts, max_length=max_length).argmax(1).tolist())
+    fp32 = accuracy(labels, albert_logits(model, tokenizer, texts, pairs, max_length=max_length).argmax(1).tolist())
     example = (torch.ones(INT8_BATCH, max_length, dtype=torch.long), torch.ones(INT8_BATCH, max_length, dtype=torch.long))
     res = search_budget(
         quantize=lambda r: quantize_int8(model, example, recipe=r),
-        evaluate=lambda q: accuracy(labels, int8_logits(q, tokenizer, texts, max_length=max_length).argmax(1).tolist()),
+        evaluate=lambda q: accuracy(labels, int8_logits(q, tokenizer, texts, pairs,
+                                                        max_length=max_length).argmax(1).tolist()),
         fp32_accuracy=fp32, groups=albert_groups(model.config), max_drop=max_drop, base=base, log=log)
     return res

@@ -199,6 +199,8 @@ def run(cfg: RunConfig, log=print) -> dict:
     transfer_idx = sorted(random.Random(cfg.seed + 1).sample(range(len(train)), min(len(train), resolved["transfer"])))
     transfer_texts = [train.texts[i] for i in transfer_idx] + unlabeled[:max(0, resolved["transfer"] - len(train))]
     transfer_labels = [labels.index(train.labels[i]) for i in transfer_idx]
+    transfer_pairs = ([train.pairs[i] for i in transfer_idx] + [""] * (len(transfer_texts) - len(transfer_idx))
+                      if train.pairs is not None else None)
     report["data"] = {"source": described, "encoding": ds.extra.get("encoding"), "labels": labels,
                       "split": split_meta, "stats": statistics(ds),
                       "unlabeled": {"path": cfg.unlabeled, "texts": len(unlabeled)} if cfg.unlabeled else None,
@@ -259,7 +261,7 @@ def run(cfg: RunConfig, log=print) -> dict:
 
     stages.run("teacher_eval", teacher_eval)
     transfer_logits = stages.run("teacher_logits_transfer", lambda: teacher.logits(
-        transfer_texts, cache=logit_cache, progress=cfg.progress, description="teacher on transfer set"))
+        transfer_texts, transfer_pairs, cache=logit_cache, progress=cfg.progress, description="teacher on transfer set"))
     n_lab = len(transfer_idx)
     agree = float((transfer_logits[:n_lab].argmax(1) == transfer_labels).mean()) if n_lab else None
     report["data"]["teacher_agreement_on_transfer_labels"] = round(agree, 4) if agree is not None else None
@@ -279,9 +281,10 @@ def run(cfg: RunConfig, log=print) -> dict:
     # unlabeled transfer texts learn from the teacher alone: their "label" is the teacher's argmax
     y_transfer = transfer_labels + transfer_logits[n_lab:].argmax(1).tolist()
     history = stages.run("student_distill", lambda: _distill(cache / "student", dcfg, mcfg, spdir, skey,
-                                                            transfer_texts, y_transfer, transfer_logits, dev_sel,
-                                                            labels, teacher, cfg, log),
-                         cached=stamp_ok(cache / "student", _dkey(teacher, skey, transfer_texts, dcfg, mcfg, dev_sel)))
+                                                            transfer_texts, transfer_pairs, y_transfer,
+                                                            transfer_logits, dev_sel, labels, teacher, cfg, log),
+                         cached=stamp_ok(cache / "student", _dkey(teacher, skey, transfer_texts, transfer_pairs, dcfg,
+                                                                  mcfg, dev_sel)))
     student_dir = out / "student"
     shutil.rmtree(student_dir, ignore_errors=True)
     shutil.copytree(cache / "student" / "best", student_dir)
@@ -290,7 +293,8 @@ def run(cfg: RunConfig, log=print) -> dict:
     stages.run("student_eval", lambda: record(
         "student_fp32", albert_logits(student, tok, test.texts, test.pairs, max_length=ml).argmax(1).tolist(),
         params=n_student, bytes=folder_bytes(student_dir, ("model.safetensors", "spiece.model")),
-        latency_ms=rep.latency_ms(lambda t: albert_logits(student, tok, [t], max_length=ml), test.texts),
+        latency_ms=rep.latency_ms(lambda t: albert_logits(student, tok, [t], max_length=ml), test.texts),  # texts
+        # alone: the latency of a pair is that of its joined length, which the single texts already span
         note=f"ALBERT {cfg.student} (E={mcfg.embedding_size}, H={mcfg.hidden_size}, {mcfg.num_hidden_layers} passes "
              f"of 1 shared layer, vocab {mcfg.vocab_size}, max_length {ml}) distilled on {len(transfer_texts)} "
              f"texts, {history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
@@ -303,8 +307,8 @@ def run(cfg: RunConfig, log=print) -> dict:
         from .budget import albert_budget
         from .quantize import save_quantized
 
-        res = albert_budget(student, tok, dev_sel.texts, dev_sel.label_ids(labels), max_drop=cfg.max_drop,
-                            max_length=ml, log=lambda m: log("   " + m))
+        res = albert_budget(student, tok, dev_sel.texts, dev_sel.label_ids(labels), pairs=dev_sel.pairs,
+                            max_drop=cfg.max_drop, max_length=ml, log=lambda m: log("   " + m))
         save_quantized(student, out / "student-int8", recipe=res.recipe, tokenizer_dir=student_dir, overwrite=True,
                        extra={"budget": res.to_dict()})
         return res, int8_logits(res.model, tok, test.texts, test.pairs, max_length=ml)
@@ -400,12 +404,13 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     from .teacher import teacher_tokenizer
 
     sample = train.texts[:5000]  # lengths from a sample: tokenizing 30k texts twice is not free on 2 cores
-    s_lens = [len(tok.encode(t).ids) for t in sample]
+    pairs = train.pairs[:5000] if train.pairs is not None else None
+    s_lens = [len(tok.encode(t, pairs[i] if pairs else None).ids) for i, t in enumerate(sample)]
     if ngram:  # no sequence length to plan for
         t_lens = s_lens
     else:
         ttok = teacher_given.tokenizer if teacher_given else teacher_tokenizer(backbone)
-        t_lens = [len(x) for x in ttok(sample, truncation=False)["input_ids"]]
+        t_lens = [len(x) for x in ttok(sample, pairs, truncation=False)["input_ids"]]
     ml = S["max_length"] if S["max_length"] != "auto" else covering_length(s_lens, hi=S["length_cap"])
     tml = S["teacher_max_length"] if S["teacher_max_length"] != "auto" else covering_length(t_lens,
                                                                                             hi=S["length_cap"])
@@ -436,19 +441,20 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     return out
 
 
-def _dkey(teacher, skey, texts, dcfg, mcfg, dev_sel) -> dict:
+def _dkey(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel) -> dict:
     from .teacher import text_key
 
-    return {"teacher": teacher.identity, "tok": skey, "texts": digest([text_key(t) for t in texts]),
+    return {"teacher": teacher.identity, "tok": skey,
+            "texts": digest([text_key(t, pairs[i] if pairs else None) for i, t in enumerate(texts)]),
             "cfg": asdict(dcfg), "model": mcfg.to_hf_dict(), "dev": len(dev_sel)}
 
 
-def _distill(sdir: Path, dcfg, mcfg, spdir, skey, texts, y, logits, dev_sel, labels, teacher, cfg,
+def _distill(sdir: Path, dcfg, mcfg, spdir, skey, texts, pairs, y, logits, dev_sel, labels, teacher, cfg,
              log) -> list[dict]:
     """The student, resumable: an interrupted run with the same settings continues where it stopped."""
     from .distill import TrainingInterrupted, distill
 
-    key = _dkey(teacher, skey, texts, dcfg, mcfg, dev_sel)
+    key = _dkey(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel)
     if stamp_ok(sdir, key) and (sdir / "best" / "config.json").is_file():
         return json.loads((sdir / "history.json").read_text())
     pending = sdir / ".pending.json"
@@ -461,6 +467,7 @@ def _distill(sdir: Path, dcfg, mcfg, spdir, skey, texts, y, logits, dev_sel, lab
     try:
         res = distill(sdir, cfg=dcfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=texts, train_labels=y,
                       teacher_logits=logits, dev_texts=dev_sel.texts, dev_labels=dev_sel.label_ids(labels),
+                      train_pairs=pairs, dev_pairs=dev_sel.pairs,
                       overwrite=not resume, resume=resume, progress=cfg.progress, log=log)
     except TrainingInterrupted as e:
         raise TrainingInterrupted(str(e).split(" — ")[0] + " — rerun the same command: the cached stages are "

@@ -107,3 +107,48 @@ def test_length_batches_cover_everything_once():
         b = length_batches(lengths, 32, shuffle=shuffle, seed=1)
         assert sorted(i for x in b for i in x) == list(range(1000))
     assert length_batches(lengths, 32, shuffle=True, seed=1) == length_batches(lengths, 32, shuffle=True, seed=1)
+
+
+def test_detect_encoding(tmp_path):
+    from albert_edge.data import detect_encoding
+
+    cases = {"u.csv": "text,label\ncafé,x\n".encode("utf-8"), "b.csv": b"\xef\xbb\xbftext,label\na,x\n",
+             "w.csv": "text,label\n“quoted” café,x\n".encode("cp1252"), "l.csv": b"text,label\ncaf\xe9 \x81,x\n"}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+    assert [detect_encoding(tmp_path / n) for n in cases] == ["utf-8", "utf-8-sig", "cp1252", "latin-1"]
+    # a multi-byte character cut by the sample's end is still UTF-8
+    (tmp_path / "cut.csv").write_bytes("ab€".encode("utf-8"))
+    assert detect_encoding(tmp_path / "cut.csv", sample=3) == "utf-8"
+
+
+def test_auto_encoding_reads_a_bom_file_with_clean_columns(tmp_path):
+    from albert_edge.data import read_dataset
+
+    p = tmp_path / "b.csv"
+    p.write_bytes(b"\xef\xbb\xbftext,label\na,x\nb,y\n")
+    ds = read_dataset(p, encoding="auto")
+    assert ds.texts == ["a", "b"] and ds.extra["encoding"] == "utf-8-sig"
+
+
+def test_read_lines_rejects_empty_and_non_utf8(tmp_path):
+    from albert_edge.data import read_lines
+    from albert_edge.errors import DataError
+
+    p = tmp_path / "u.txt"
+    p.write_text("one\n\n  two  \n", encoding="utf-8")
+    assert read_lines(p) == ["one", "two"]
+    p.write_bytes(b"ok\nok\nbad \xff\n")
+    with pytest.raises(DataError, match=r"u.txt:3: unlabeled text is not UTF-8"):
+        read_lines(p)
+    p.write_bytes(b"\n   \n")
+    with pytest.raises(DataError, match="is empty"):
+        read_lines(p)
+
+
+def test_covering_length():
+    from albert_edge.data import covering_length
+
+    assert covering_length([10] * 96 + [500] * 4) == 32  # p95 10 -> the floor; the 4% long tail is cut
+    assert covering_length(list(range(1, 101))) == 96  # p95 96, a multiple of 16
+    assert covering_length([300] * 10, hi=128) == 128

@@ -126,3 +126,12 @@ def test_teacher_command(tiny_bert, tmp_path):
     assert r.exit_code == 0, r.output
     assert "dev accuracy" in r.output and (tmp_path / "t" / "albert_edge_teacher.json").is_file()
     assert (tmp_path / "t-data" / "splits.json").is_file()  # no --dev: the 90/10 split is written down
+
+
+def test_align_labels():
+    from albert_edge.errors import DataError
+    from albert_edge.teacher import align_labels
+
+    assert align_labels(["pos", "neg"], ["neg", "pos"]) == ["pos", "neg"]  # the teacher's order is kept
+    with pytest.raises(DataError, match=r"labels \['LABEL_0', 'LABEL_1'\] differ from the data's \['neg', 'pos'\]"):
+        align_labels(["LABEL_0", "LABEL_1"], ["neg", "pos"])
