@@ -5,8 +5,9 @@
                   dev_texts=..., dev_labels=...)
     res.best  # HF folder of the epoch with the best dev accuracy
 
-Loss: alpha * T^2 * KL(softmax(t/T) || softmax(s/T)) + (1 - alpha) * CE(s, y). (Hidden-state transfer needs a shared
-tokenizer; the student has its own vocabulary, so it is not used.)
+Loss: alpha * T^2 * KL(softmax(t/T) || softmax(s/T)) + (1 - alpha) * CE(s, y), plus (repr_weight > 0, teacher_vectors
+given) repr_weight * (1 - cos(P [CLS]_student, pooled_teacher)) with a learned projection P: sentence-level transfer
+that needs no shared tokenizer. (Token-level hidden-state transfer needs a shared tokenizer: not used.)
 
 Output folder: `last/` (HF folder, written every epoch and on Ctrl-C), `best/` (best dev accuracy), `train_state.pt`
 (optimizer, scheduler, epoch, step, history: what --resume needs), `history.json`.
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import AlbertEdgeError, InputError
-from .training import adamw, kd_loss, plan_steps, warmup_linear
+from .training import adamw, kd_loss, plan_steps, representation_loss, warmup_linear
 
 STATE = "train_state.pt"
 
@@ -58,6 +59,7 @@ class DistillConfig:
     threads: int | None = 2
     max_steps_per_epoch: int | None = None  # tests / smoke runs
     min_steps: int = 0  # epochs are raised until training makes at least this many optimizer steps
+    repr_weight: float = 0.0  # weight of the sentence-representation loss (needs teacher_vectors)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.alpha <= 1.0:
@@ -151,7 +153,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             dev_texts: list[str] | None = None, dev_labels: list[int] | None = None,
             train_pairs: list[str] | None = None, dev_pairs: list[str] | None = None,
             init_from: str | os.PathLike | None = None, resume: bool = False, overwrite: bool = False,
-            progress: bool = True, log=print) -> DistillResult:
+            teacher_vectors: np.ndarray | None = None, progress: bool = True, log=print) -> DistillResult:
     import torch
     import torch.distributed as dist
 
@@ -211,7 +213,15 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
         raise InputError(f"{len(train_texts)} training texts make no full batch per process; lower --batch-size")
     plan = plan_steps(per_rank, epochs=cfg.epochs, min_steps=cfg.min_steps)
     n_epochs = plan.epochs
-    opt = adamw(model.named_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    # sentence-level transfer across tokenizers: the student's [CLS] state, through a learned projection (dropped after
+    # training), towards the teacher's pooled sentence vector
+    t_vec = torch.tensor(np.asarray(teacher_vectors), dtype=torch.float32) \
+        if teacher_vectors is not None and cfg.repr_weight > 0 else None
+    if t_vec is not None and (ddp or len(t_vec) != len(train_texts)):
+        raise InputError("representation distillation needs one teacher vector per text and a single process")
+    proj = torch.nn.Linear(model_config.hidden_size, t_vec.shape[1]) if t_vec is not None else None
+    params = list(model.named_parameters()) + ([("proj." + n, p) for n, p in proj.named_parameters()] if proj else [])
+    opt = adamw(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = warmup_linear(opt, total_steps=plan.total_steps, warmup=cfg.warmup)
     start_epoch, start_step, best_acc, bad, history = 0, 0, None, 0, []
     if resume:
@@ -219,6 +229,8 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
         model.load_state_dict(ck.model.state_dict())
         st = torch.load(state_path, map_location="cpu", weights_only=False)
         opt.load_state_dict(st["optimizer"])
+        if proj is not None and st.get("projection"):
+            proj.load_state_dict(st["projection"])
         sched.load_state_dict(st["scheduler"])
         start_epoch, start_step = st["epoch"], st["step"]
         best_acc, bad, history = st["best_dev_accuracy"], st["bad_epochs"], st["history"]
@@ -238,6 +250,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             return
         save_checkpoint(model, out / "last", tokenizer_dir=tokenizer_dir)
         _atomic_torch_save({"epoch": epoch, "step": step, "optimizer": opt.state_dict(),
+                            "projection": proj.state_dict() if proj is not None else None,
                             "scheduler": sched.state_dict(), "best_dev_accuracy": best_acc, "bad_epochs": bad,
                             "history": history, "torch_rng": torch.get_rng_state(), "config": asdict(cfg),
                             "world_size": world}, state_path)
@@ -265,10 +278,15 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                 for step in range(first, len(mine)):
                     idx = mine[step]
                     ids, mask = _pad([encoded[i] for i in idx], pad_id)
-                    logits = net(ids, mask)
+                    if proj is None:
+                        logits = net(ids, mask)
+                    else:
+                        logits, states = model.forward_features(ids, mask)
                     loss = kd_loss(logits, t_all[idx] if t_all is not None else None,
                                    y_all[idx] if y_all is not None else None,
                                    temperature=cfg.temperature, alpha=cfg.alpha)
+                    if proj is not None:
+                        loss = loss + cfg.repr_weight * representation_loss(proj(states[-1][:, 0]), t_vec[idx])
                     finite = torch.tensor([float(bool(torch.isfinite(loss).all()))])
                     if ddp:
                         dist.all_reduce(finite, op=dist.ReduceOp.MIN)
@@ -277,7 +295,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                                             f"stopped — {last_good()}. Lower --lr or check the data")
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    torch.nn.utils.clip_grad_norm_([p for _, p in params], 1.0)
                     opt.step()
                     sched.step()
                     running, seen = running + loss.item(), seen + 1

@@ -37,15 +37,15 @@ KNOBS = {
     "default": dict(teacher_train="auto", teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=150,
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
-                    alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128),
+                    alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
-                 alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128),
+                 alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
-                  test=150, vocab=600, length_cap=32),
+                  test=150, vocab=600, length_cap=32, repr_weight=0.0),
 }
 
 
@@ -260,8 +260,14 @@ def run(cfg: RunConfig, log=print) -> dict:
                latency_ms=rep.latency_ms(lambda t: teacher.logits([t]), test.texts))
 
     stages.run("teacher_eval", teacher_eval)
-    transfer_logits = stages.run("teacher_logits_transfer", lambda: teacher.logits(
-        transfer_texts, transfer_pairs, cache=logit_cache, progress=cfg.progress, description="teacher on transfer set"))
+    vectors = None
+    if S["repr_weight"] > 0:  # logits and pooled vectors from one teacher pass (own cache namespace)
+        transfer_logits, vectors = stages.run("teacher_logits_transfer", lambda: teacher.features(
+            transfer_texts, transfer_pairs, cache=cache / "logits", progress=cfg.progress))
+    else:
+        transfer_logits = stages.run("teacher_logits_transfer", lambda: teacher.logits(
+            transfer_texts, transfer_pairs, cache=logit_cache, progress=cfg.progress,
+            description="teacher on transfer set"))
     n_lab = len(transfer_idx)
     agree = float((transfer_logits[:n_lab].argmax(1) == transfer_labels).mean()) if n_lab else None
     report["data"]["teacher_agreement_on_transfer_labels"] = round(agree, 4) if agree is not None else None
@@ -275,14 +281,15 @@ def run(cfg: RunConfig, log=print) -> dict:
     dcfg = DistillConfig(epochs=resolved["student_epochs"], batch_size=resolved["student_batch"],
                          lr=S["student_lr"], temperature=S["temperature"], alpha=S["alpha"], max_length=ml,
                          seed=cfg.seed, patience=max(2, resolved["student_epochs"] // 3), threads=cfg.threads,
-                         min_steps=S["student_min_steps"])
+                         min_steps=S["student_min_steps"], repr_weight=S["repr_weight"])
     mcfg = student_preset(cfg.student, vocab_size=tok.vocab_size, labels=labels, max_length=ml)
     mcfg.num_hidden_layers = S["student_layers"] or mcfg.num_hidden_layers
     # unlabeled transfer texts learn from the teacher alone: their "label" is the teacher's argmax
     y_transfer = transfer_labels + transfer_logits[n_lab:].argmax(1).tolist()
     history = stages.run("student_distill", lambda: _distill(cache / "student", dcfg, mcfg, spdir, skey,
                                                             transfer_texts, transfer_pairs, y_transfer,
-                                                            transfer_logits, dev_sel, labels, teacher, cfg, log),
+                                                            transfer_logits, vectors, dev_sel, labels, teacher, cfg,
+                                                            log),
                          cached=stamp_ok(cache / "student", _dkey(teacher, skey, transfer_texts, transfer_pairs, dcfg,
                                                                   mcfg, dev_sel)))
     student_dir = out / "student"
@@ -449,7 +456,7 @@ def _dkey(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel) -> dict:
             "cfg": asdict(dcfg), "model": mcfg.to_hf_dict(), "dev": len(dev_sel)}
 
 
-def _distill(sdir: Path, dcfg, mcfg, spdir, skey, texts, pairs, y, logits, dev_sel, labels, teacher, cfg,
+def _distill(sdir: Path, dcfg, mcfg, spdir, skey, texts, pairs, y, logits, vectors, dev_sel, labels, teacher, cfg,
              log) -> list[dict]:
     """The student, resumable: an interrupted run with the same settings continues where it stopped."""
     from .distill import TrainingInterrupted, distill
@@ -467,7 +474,7 @@ def _distill(sdir: Path, dcfg, mcfg, spdir, skey, texts, pairs, y, logits, dev_s
     try:
         res = distill(sdir, cfg=dcfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=texts, train_labels=y,
                       teacher_logits=logits, dev_texts=dev_sel.texts, dev_labels=dev_sel.label_ids(labels),
-                      train_pairs=pairs, dev_pairs=dev_sel.pairs,
+                      train_pairs=pairs, dev_pairs=dev_sel.pairs, teacher_vectors=vectors,
                       overwrite=not resume, resume=resume, progress=cfg.progress, log=log)
     except TrainingInterrupted as e:
         raise TrainingInterrupted(str(e).split(" — ")[0] + " — rerun the same command: the cached stages are "

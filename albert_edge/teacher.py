@@ -123,23 +123,47 @@ class Teacher:
                cache: "LogitCache | str | os.PathLike | None" = None, progress: bool = False,
                description: str = "teacher logits") -> np.ndarray:
         """(N, num_labels) float32 logits; cached entries are reused, new ones computed in length-sorted batches."""
+        if cache is not None and not isinstance(cache, LogitCache):
+            cache = LogitCache(cache, self.identity)
+        return self._rows(texts, pairs, lambda enc: self._forward(enc)[0], cache, batch_size, progress, description)
+
+    def features(self, texts: list[str], pairs: list[str] | None = None, *, batch_size: int = 64,
+                 cache: "str | os.PathLike | None" = None, progress: bool = False,
+                 description: str = "teacher logits + pooled") -> tuple[np.ndarray, np.ndarray]:
+        """(logits, pooled sentence vectors) from one forward pass; the pooled vector is the masked mean of the last
+        hidden states (what the teacher's head reads for ours; sentence-transformers' pooling for any HF model)."""
+        import torch
+
+        c = LogitCache(cache, self.identity + "-pooled") if cache is not None else None
+        rows = self._rows(texts, pairs, lambda enc: torch.cat(self._forward(enc, pooled=True), dim=1), c,
+                          batch_size, progress, description)
+        return rows[:, :len(self.labels)], rows[:, len(self.labels):]
+
+    def _forward(self, enc, pooled: bool = False):
+        kw = {k: v for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+        if hasattr(self.model, "features"):
+            logits, vec = self.model.features(**kw)
+        else:
+            o = self.model(**kw, output_hidden_states=pooled)
+            logits, vec = o.logits, (_masked_mean(o.hidden_states[-1], kw["attention_mask"]) if pooled else None)
+        return (logits.float(), vec.float()) if pooled else (logits.float(),)
+
+    def _rows(self, texts, pairs, forward, cache, batch_size, progress, description) -> np.ndarray:
         import torch
 
         from .data import progress as bar
 
-        if cache is not None and not isinstance(cache, LogitCache):
-            cache = LogitCache(cache, self.identity)
         keys = [text_key(t, pairs[i] if pairs else None) for i, t in enumerate(texts)]
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        rows: dict[int, np.ndarray] = {}
         todo = []
         for i, k in enumerate(keys):
             row = cache.get(k) if cache is not None else None
             if row is None:
                 todo.append(i)
             else:
-                out[i] = row
+                rows[i] = row
         if todo:
-            lengths = [len(t) + (len(pairs[i]) if pairs else 0) for i, t in ((i, texts[i]) for i in todo)]
+            lengths = [len(texts[i]) + (len(pairs[i]) if pairs else 0) for i in todo]
             order = [todo[j] for j in sorted(range(len(todo)), key=lambda j: lengths[j])]
             self.model.eval()
             flush_keys, flush_rows = [], []
@@ -147,23 +171,28 @@ class Teacher:
                 task = pb.add_task(description, total=len(todo), info=f"{len(texts) - len(todo)} cached")
                 for s in range(0, len(order), batch_size):
                     idx = order[s:s + batch_size]
-                    enc = self._encode([texts[i] for i in idx], [pairs[i] for i in idx] if pairs else None)
-                    logits = self.model(**{k: v for k, v in enc.items()
-                                           if k in ("input_ids", "attention_mask", "token_type_ids")})
-                    logits = getattr(logits, "logits", logits).float().numpy()
-                    out[idx] = logits
+                    out = forward(self._encode([texts[i] for i in idx], [pairs[i] for i in idx] if pairs else None))
+                    out = out.numpy()
+                    rows.update(zip(idx, out))
                     flush_keys += [keys[i] for i in idx]
-                    flush_rows.append(logits)
+                    flush_rows.append(out)
                     if cache is not None and len(flush_keys) >= 2048:  # interrupted runs keep what they computed
                         cache.put(flush_keys, np.concatenate(flush_rows))
                         flush_keys, flush_rows = [], []
                     pb.advance(task, len(idx))
             if cache is not None and flush_keys:
                 cache.put(flush_keys, np.concatenate(flush_rows))
-        return out
+        if not rows:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        return np.stack([rows[i] for i in range(len(texts))]).astype(np.float32)
 
     def predict(self, texts: list[str], **kw) -> list[int]:
         return self.logits(texts, **kw).argmax(axis=1).tolist()
+
+
+def _masked_mean(h, attention_mask):
+    m = attention_mask.unsqueeze(-1).to(h.dtype)
+    return (h * m).sum(1) / m.sum(1).clamp(min=1.0)
 
 
 def _mean_pool_classifier(backbone, num_labels: int, dropout: float = 0.1):
@@ -179,14 +208,17 @@ def _mean_pool_classifier(backbone, num_labels: int, dropout: float = 0.1):
             self.dropout = nn.Dropout(dropout)
             self.head = nn.Linear(backbone.config.hidden_size, num_labels)
 
-        def forward(self, input_ids, attention_mask=None, token_type_ids=None):
+        def features(self, input_ids, attention_mask=None, token_type_ids=None):
+            """(logits, pooled): the pooled vector is what the head reads (before dropout)."""
             if attention_mask is None:
                 attention_mask = torch.ones_like(input_ids)
             kw = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
             h = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **kw).last_hidden_state
-            m = attention_mask.unsqueeze(-1).to(h.dtype)
-            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
-            return self.head(self.dropout(pooled))
+            pooled = _masked_mean(h, attention_mask)
+            return self.head(self.dropout(pooled)), pooled
+
+        def forward(self, input_ids, attention_mask=None, token_type_ids=None):
+            return self.features(input_ids, attention_mask, token_type_ids)[0]
 
     return MeanPoolClassifier()
 

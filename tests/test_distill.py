@@ -157,3 +157,15 @@ def test_pretrain_then_distill_init(tmp_path, spiece_dir):
     assert type(load_checkpoint(path).model).__name__ == "AlbertForPreTraining"
     res = run(tmp_path / "s", spiece_dir, epochs=1, n=64, init_from=path)
     assert res.best.is_dir()
+
+
+def test_representation_distillation_trains_a_projection_and_resumes(tmp_path, spiece_dir):
+    """repr_weight > 0: the student's [CLS] is pulled (through a projection) towards teacher vectors of another
+    width; the projection lives in train_state.pt, not in the student checkpoint."""
+    from albert_edge.checkpoint import load_checkpoint
+
+    vecs = np.random.default_rng(0).normal(size=(96, 7)).astype(np.float32)
+    res = run(tmp_path / "r", spiece_dir, epochs=1, n=96, repr_weight=1.0, teacher_vectors=vecs)
+    st = torch.load(tmp_path / "r" / "train_state.pt", weights_only=False)
+    assert st["projection"]["weight"].shape == (7, 32) and res.history[0]["train_loss"] > 0
+    assert not any("proj" in k for k in load_checkpoint(res.best).model.state_dict())

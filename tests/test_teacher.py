@@ -135,3 +135,21 @@ def test_align_labels():
     assert align_labels(["pos", "neg"], ["neg", "pos"]) == ["pos", "neg"]  # the teacher's order is kept
     with pytest.raises(DataError, match=r"labels \['LABEL_0', 'LABEL_1'\] differ from the data's \['neg', 'pos'\]"):
         align_labels(["LABEL_0", "LABEL_1"], ["neg", "pos"])
+
+
+def test_features_are_logits_plus_pooled_vectors(tiny_bert, tmp_path):
+    """One pass gives both; any HF classifier and our mean-pooling teacher; cached apart from plain logits."""
+    from albert_edge.teacher import finetune_teacher, load_teacher
+
+    texts = synthetic(12).texts
+    ours = finetune_teacher(tiny_bert / "backbone", synthetic(32), None, tmp_path / "t", labels=["neg", "pos"],
+                            epochs=1, batch_size=16, max_length=16, progress=False, log=lambda m: None)
+    for t in (load_teacher(tiny_bert / "clf"), ours):
+        lg, vec = t.features(texts, cache=tmp_path / "cache")
+        assert vec.shape == (12, 32) and np.allclose(lg, t.logits(texts, cache=tmp_path / "cache"), atol=1e-5)
+        lg2, vec2 = t.features(texts, cache=tmp_path / "cache")
+        assert np.array_equal(vec, vec2)
+    import torch
+
+    # our teacher's vector is exactly what its head reads
+    assert np.allclose(ours.model.head(torch.tensor(vec)).detach().numpy(), lg, atol=1e-5)
