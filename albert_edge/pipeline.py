@@ -32,20 +32,21 @@ from .stages import Stages, digest, folder_bytes, stamp, stamp_ok
 
 NGRAM = "ngram"  # --teacher ngram: albert_edge.ngram_teacher instead of a neural teacher
 
-# Knobs every run resolves; `overrides` (or config.json) may set any of them. "auto" = decided from the data/budget.
+# Knobs every run resolves; `overrides` (or config.json) may set any of them. "auto" = decided from the data/budget
+# (buckets "auto": the converters' default length buckets up to the run's max_length).
 KNOBS = {
     "default": dict(teacher_train="auto", teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=150,
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
-                    alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0),
+                    alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto"),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
-                 alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0),
+                 alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto"),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
-                  test=150, vocab=600, length_cap=32, repr_weight=0.0),
+                  test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32]),
 }
 
 
@@ -328,7 +329,8 @@ def run(cfg: RunConfig, log=print) -> dict:
     except MissingExtraError as e:
         report["int8_budget"] = {"error": str(e)}
     report["bundle"] = rep.convert_stage(stages, cfg.convert, student_dir, out / "student-int8", out / "bundle",
-                                         cache, ml, report.get("int8_budget"), log)
+                                         cache, ml, None if S["buckets"] == "auto" else list(S["buckets"]),
+                                         report.get("int8_budget"), log)
     if int8_pred is not None:
         nbytes, how = rep.int8_bytes(report["bundle"], student, student_dir, report["int8_budget"].get("recipe"))
         record("student_int8", int8_pred, params=n_student, bytes=nbytes,

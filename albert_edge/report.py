@@ -26,12 +26,14 @@ def score(name: str, y_true: list[int], pred: list[int], labels: list[str], out:
 
 # -- bundle -----------------------------------------------------------------------------------------------------
 def convert_stage(stages, enabled: bool, fp32_dir: Path, int8_dir: Path, bundle: Path, cache: Path, max_length: int,
+                  buckets: list[int] | None,
                   budget: dict | None, log) -> dict:
     from .stages import digest
     from .teacher import _file_digest
 
     src = int8_dir if (int8_dir / "quantization.json").is_file() else fp32_dir
-    key = {"weights": _file_digest(src / "model.safetensors"), "seq": max_length, "recipe": (budget or {}).get("recipe")}
+    key = {"weights": _file_digest(src / "model.safetensors"), "seq": max_length, "buckets": buckets,
+           "recipe": (budget or {}).get("recipe")}
     stamp = cache / "convert.json"
     cached = (enabled and stamp.is_file() and json.loads(stamp.read_text()).get("key") == digest(key)
               and (bundle / "manifest.json").is_file())
@@ -41,7 +43,7 @@ def convert_stage(stages, enabled: bool, fp32_dir: Path, int8_dir: Path, bundle:
             return {"skipped": "--no-convert", "artifacts": []}
         if cached:
             return json.loads(stamp.read_text())["result"]
-        res = convert_all(src, bundle, max_length=max_length, log=log)
+        res = convert_all(src, bundle, max_length=max_length, buckets=buckets, log=log)
         if res.get("artifacts") and not res.get("errors"):
             stamp.write_text(json.dumps({"key": digest(key), "result": res}) + "\n")
         return res
@@ -49,7 +51,7 @@ def convert_stage(stages, enabled: bool, fp32_dir: Path, int8_dir: Path, bundle:
     return stages.run("convert", run, cached=cached)
 
 
-def convert_all(src: Path, bundle: Path, *, max_length: int, log=print) -> dict:
+def convert_all(src: Path, bundle: Path, *, max_length: int, buckets: list[int] | None = None, log=print) -> dict:
     """executorch, tflite, onnx x fp32, int8 through `converters.convert_checkpoint` into `bundle/`. If the whole
     bundle fails, each format is tried alone (bundle_<format>/) so one broken backend does not hide the others."""
     try:
@@ -67,7 +69,7 @@ def convert_all(src: Path, bundle: Path, *, max_length: int, log=print) -> dict:
         t0 = time.time()
         try:
             manifest = convert_checkpoint(src, target, formats=formats, precisions=precs,
-                                          seq_lens=default_buckets(max_length),
+                                          seq_lens=buckets or default_buckets(max_length),
                                           overwrite=True, log=lambda m: log("   " + m))
         except Exception as e:  # noqa: BLE001 — a failing backend must not sink the report
             first = first_line(e)
