@@ -2,6 +2,9 @@
 
 Heavy imports (torch, exporters) live inside the commands so `albert-edge --help` stays instant. User errors
 (AlbertEdgeError) are printed once, as one line, with a non-zero exit; anything else is a bug and keeps its traceback.
+
+Longer than our other modules on purpose: it is the one list of every command (18) with the options they share;
+each body is a few lines calling the library, so splitting it would only scatter the shared options.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ What adapts to the data (not to tweets): the split sizes and class balance, the 
 length (95th percentile of each tokenizer's lengths on the training text), how many texts the teacher trains on and
 labels and how many optimizer steps the student makes (albert_edge.plan, from --budget-minutes), with a floor of
 steps so small data still trains enough.
+
+Over 400 lines because the recipe reads top to bottom in `run`, stage after stage; the stages' work lives in
+the components (data, teacher, distill, quantize, converters, report).
 """
 
 from __future__ import annotations

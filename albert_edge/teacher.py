@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CheckpointError, DataError, MissingExtraError
+from .errors import CheckpointError, DataError, MissingExtraError, first_line
 from .files import staged_folder
 
 TEACHER_JSON = "albert_edge_teacher.json"
@@ -249,7 +249,7 @@ def load_teacher(folder: str | os.PathLike, *, max_length: int | None = None) ->
         try:
             model = tf.AutoModelForSequenceClassification.from_pretrained(str(folder))
         except (OSError, ValueError, KeyError) as e:
-            raise CheckpointError(f"{folder}: not a sequence-classification model ({str(e).splitlines()[0]})") from None
+            raise CheckpointError(f"{folder}: not a sequence-classification model ({first_line(e)})") from None
         cfg = model.config
         labels = [cfg.id2label.get(i, f"LABEL_{i}") for i in range(cfg.num_labels)]
         ml = max_length or min(128, getattr(cfg, "max_position_embeddings", 128))
@@ -264,7 +264,7 @@ def teacher_tokenizer(folder: str | os.PathLike):
     try:
         return tf.AutoTokenizer.from_pretrained(str(folder))
     except (OSError, ValueError) as e:
-        raise CheckpointError(f"{folder}: no usable tokenizer ({str(e).splitlines()[0]})") from None
+        raise CheckpointError(f"{folder}: no usable tokenizer ({first_line(e)})") from None
 
 
 def align_labels(teacher_labels: list[str], data_labels: list[str], where: str | os.PathLike = "teacher") -> list[str]:

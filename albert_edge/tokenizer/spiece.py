@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import TokenizerError
+from ..errors import TokenizerError, first_line
 from .base import BaseTokenizer
 
 SPIECE_UNDERLINE = "\u2581"
@@ -36,7 +36,7 @@ def parse_model(model_proto: bytes):
     try:
         proto.ParseFromString(bytes(model_proto))
     except (DecodeError, RuntimeError, ValueError, TypeError) as e:
-        raise TokenizerError(f"not a SentencePiece model ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+        raise TokenizerError(f"not a SentencePiece model ({first_line(e)})") from None
     if not proto.pieces:
         raise TokenizerError("not a SentencePiece model (no pieces)")
     return proto
@@ -56,7 +56,7 @@ class AlbertTokenizer(BaseTokenizer):
         try:  # the C++ loader also checks the charsmap and the pieces (duplicates, empty pieces)
             self.sp.LoadFromSerializedProto(self.model_proto)
         except (RuntimeError, OSError, TypeError) as e:
-            raise TokenizerError(f"not a SentencePiece model ({str(e).splitlines()[0] if str(e) else e})") from None
+            raise TokenizerError(f"not a SentencePiece model ({first_line(e)})") from None
         if self.sp.unk_id() != HF_UNK_ID:
             raise TokenizerError(f"unsupported SentencePiece option unk_id={self.sp.unk_id()}: HF AlbertTokenizer "
                                  f"always uses id {HF_UNK_ID} as <unk>; retrain with unk_id=1 (ALBERT layout)")
@@ -167,7 +167,7 @@ def _hf_pipeline(proto, added: list[tuple[str, bool]], *, lower: bool, keep_acce
         tok.normalizer = text_normalizer(lower=lower, keep_accents=keep_accents,
                                          charsmap=proto.normalizer_spec.precompiled_charsmap)
     except Exception as e:  # tokenizers raises a bare Exception for a charsmap it cannot parse
-        raise TokenizerError(f"corrupt SentencePiece normalizer ({str(e).splitlines()[0] if str(e) else 'charsmap'})") from None
+        raise TokenizerError(f"corrupt SentencePiece normalizer ({first_line(e)})") from None
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement=SPIECE_UNDERLINE, prepend_scheme="always")])
     tok.add_special_tokens([AddedToken(t, normalized=False, special=True) for t, special in added if special])

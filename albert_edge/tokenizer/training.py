@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..errors import TokenizerError
+from ..errors import TokenizerError, first_line
 from ..files import write_atomic
 from .spiece import text_normalizer
 
@@ -43,7 +43,7 @@ def train_tokenizer(files: list[str | os.PathLike], out_dir: str | os.PathLike, 
         try:
             _train(spm, corpus, prefix, vocab_size, input_sentence_size, seed)
         except RuntimeError as e:
-            raise TokenizerError(f"SentencePiece training failed: {str(e).splitlines()[0]}") from None
+            raise TokenizerError(f"SentencePiece training failed: {first_line(e)}") from None
         target = out_dir / "spiece.model"
         write_atomic(target, prefix.with_suffix(".model").read_bytes())
     write_atomic(out_dir / "tokenizer_config.json", json.dumps({

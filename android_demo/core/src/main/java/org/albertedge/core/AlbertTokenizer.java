@@ -19,6 +19,9 @@ import java.util.Map;
  * semantics), split on Unicode White_Space, {@code ▁} prefix and split before each {@code ▁} (HF Metaspace), unigram
  * Viterbi per word with HF tie-breaking, optional split_digit_comma; then {@code [CLS] … [SEP]}, truncation, padding.
  * All indexing is by code point (Java strings are UTF-16; Python and Rust index code points).
+ *
+ * <p>Over 400 lines because it is one algorithm, HF's SentencePiece pipeline end to end (added tokens, normalization,
+ * Metaspace, Viterbi with HF's tie-breaking, offsets); the charsmap, model parsing and alignments live apart.
  */
 public final class AlbertTokenizer implements Tokenizer {
     public static final String UNDERLINE = "\u2581";
