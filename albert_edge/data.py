@@ -71,7 +71,7 @@ def _rows_csv(path: Path, delimiter: str, encoding: str) -> tuple[list[dict], li
         raise DataError(f"{path}: malformed {'TSV' if delimiter == chr(9) else 'CSV'} ({e})") from None
 
 
-def _rows_jsonl(path: Path, encoding: str) -> tuple[list[dict], list[str]]:
+def read_jsonl_rows(path: Path, encoding: str) -> tuple[list[dict], list[str]]:
     rows, columns = [], {}
     try:
         with path.open(encoding=encoding) as f:
@@ -188,7 +188,7 @@ def read_dataset(path: str | os.PathLike, *, text_column: str = "text", label_co
         elif suffix in (".tsv", ".tab"):
             rows, columns = _rows_csv(path, "\t", encoding)
         elif suffix in (".jsonl", ".json", ".ndjson"):
-            rows, columns = _rows_jsonl(path, encoding)
+            rows, columns = read_jsonl_rows(path, encoding)
         else:
             raise DataError(f"{path}: unknown format {suffix or '(no suffix)'!r}; use .csv, .tsv or .jsonl")
     if not rows:

@@ -12,6 +12,7 @@ import json
 import os
 from pathlib import Path
 
+from .data import read_jsonl_rows
 from .errors import DataError, InputError
 from .tasks import Task, entity_f1
 
@@ -39,26 +40,20 @@ def read_token_data(path: str | os.PathLike, labels: list[str]) -> tuple[list[li
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     words, tags = [], []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DataError(f"{path}:{n}: not JSON ({e.msg}); give one JSON object per line") from None
-            tk = next((row[k] for k in TOKENS_KEYS if k in row), None) if isinstance(row, dict) else None
-            tg = next((row[k] for k in TAGS_KEYS if k in row), None) if isinstance(row, dict) else None
-            if not isinstance(tk, list) or not isinstance(tg, list) or len(tk) != len(tg):
-                raise DataError(f"{path}:{n}: expected {{\"tokens\": [...], \"tags\": [...]}} of equal length")
-            if any(not isinstance(w, str) or not w.strip() or any(c.isspace() for c in w) for w in tk):
-                raise DataError(f"{path}:{n}: tokens must be non-empty words without spaces")
-            try:
-                tg = [labels[t] if isinstance(t, int) else str(t) for t in tg]
-            except IndexError:
-                raise DataError(f"{path}:{n}: integer tag outside the model's {len(labels)} labels") from None
-            words.append(tk)
-            tags.append(tg)
+    rows, _ = read_jsonl_rows(path, "utf-8")
+    for n, row in enumerate(rows, 1):
+        tk = next((row[k] for k in TOKENS_KEYS if k in row), None)
+        tg = next((row[k] for k in TAGS_KEYS if k in row), None)
+        if not isinstance(tk, list) or not isinstance(tg, list) or len(tk) != len(tg):
+            raise DataError(f"{path}: sentence {n}: expected {{\"tokens\": [...], \"tags\": [...]}} of equal length")
+        if any(not isinstance(w, str) or not w.strip() or any(c.isspace() for c in w) for w in tk):
+            raise DataError(f"{path}: sentence {n}: tokens must be non-empty words without spaces")
+        try:
+            tg = [labels[t] if isinstance(t, int) else str(t) for t in tg]
+        except IndexError:
+            raise DataError(f"{path}: sentence {n}: integer tag outside the model's {len(labels)} labels") from None
+        words.append(tk)
+        tags.append(tg)
     if not words:
         raise DataError(f"{path}: no sentences")
     return words, tags

@@ -150,27 +150,16 @@ public final class TokenizeCli {
     /** The settings object back as JSON text for {@link TokenizerConfig#parse} (strings, booleans, ints, maps). */
     private static String settingsJson(Object v) {
         if (v == null) return "null";
-        if (v instanceof String) return quote((String) v);
+        if (v instanceof String) return Json.quote((String) v);
         if (v instanceof java.util.Map) {
             StringBuilder b = new StringBuilder("{");
             for (java.util.Map.Entry<?, ?> e : ((java.util.Map<?, ?>) v).entrySet()) {
                 if (b.length() > 1) b.append(',');
-                b.append(quote(String.valueOf(e.getKey()))).append(':').append(settingsJson(e.getValue()));
+                b.append(Json.quote(String.valueOf(e.getKey()))).append(':').append(settingsJson(e.getValue()));
             }
             return b.append('}').toString();
         }
         return String.valueOf(v);
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') b.append('\\').append(c);
-            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-            else b.append(c);
-        }
-        return b.append('"').toString();
     }
 
     private static byte[] readFile(String path, String what) throws TokenizerException {
