@@ -456,6 +456,7 @@ def sshd(tmp_path_factory):
 def test_ssh_device_end_to_end(sshd, pte, onnx_file, model, tmp_path):
     from albert_edge.bench import bench, run_outputs
 
+    before = set(Path("/tmp").glob("albert-edge.*"))  # remote temp folders of other runs are not ours to judge
     res = run_outputs(pte, device=sshd)
     assert res["artifact"].startswith("/tmp/albert-edge.")  # it ran on the other side, from the copied files
     assert res["outputs"][0]["values"] == pytest.approx(_expected(model), abs=1e-5)
@@ -466,8 +467,8 @@ def test_ssh_device_end_to_end(sshd, pte, onnx_file, model, tmp_path):
     for r in recs:
         assert r["device"] == sshd and r["arch"] == os.uname().machine and r["emulated"] is False
         assert r["seq_len"] == SEQ and r["latency_ms"]["p50"] > 0 and r["peak_rss_mb"] > 0
-    left = list(Path("/tmp").glob("albert-edge.*"))
-    assert all(not (p / "a" / pte.name).exists() for p in left)  # the remote temp folder is cleaned up
+    left = set(Path("/tmp").glob("albert-edge.*")) - before
+    assert all(not (p / "a" / pte.name).exists() for p in left)  # our remote temp folders are cleaned up
 
     out = tmp_path / "ssh.json"
     r = subprocess.run([*CLI, "bench", str(pte), "--device", sshd, "--runs", "3", "--json", str(out)],
