@@ -214,36 +214,51 @@ def test_litert_runner(tflite_file, model):
 
 @pytest.fixture(scope="module")
 def shared_layer(tmp_path_factory):
-    """An ALBERT whose one shared layer (fp32, H 256, FFN 1024: ~3.1 MB packed) runs 6 times: without XNNPACK's weights
-    cache every pass packs its own copy of it."""
+    """One ALBERT layer (fp32, H 256, FFN 1024: ~3.1 MB packed), shared by 2 and by 12 passes with the same weights:
+    without XNNPACK's weights cache every pass packs its own copy of it."""
     from albert_edge.model import AlbertConfig, AlbertForSequenceClassification
 
     torch.manual_seed(0)
-    cfg = AlbertConfig.micro(vocab_size=3000, hidden_size=256, intermediate_size=1024, num_hidden_layers=6)
-    return AlbertForSequenceClassification(cfg).eval(), tmp_path_factory.mktemp("shared")
+    models = {}
+    for passes in (2, 12):
+        cfg = AlbertConfig.micro(vocab_size=3000, hidden_size=256, intermediate_size=1024, num_hidden_layers=passes)
+        models[passes] = AlbertForSequenceClassification(cfg).eval()
+        if passes != 2:
+            models[passes].load_state_dict(models[2].state_dict())
+    return models, tmp_path_factory.mktemp("shared")
 
 
 @pytest.mark.parametrize("fmt", ["executorch", "tflite"])
 def test_shared_layer_is_packed_once(shared_layer, fmt):
+    """Judged on growth from 2 to 12 passes, not on one footprint: the runtimes' fixed costs differ between CPUs
+    (a CI machine's CompiledModel started 5 MB above ours), the per-pass copies do not."""
     from albert_edge.bench.devices import HostDevice
     from albert_edge.bench.run import runner_args
 
     pytest.importorskip({"executorch": "executorch", "tflite": "litert_torch"}[fmt])
-    model, d = shared_layer
-    art = (make_pte if fmt == "executorch" else make_tflite)(model, d / ("shared6.pte" if fmt == "executorch"
-                                                                         else "shared6.tflite"))
+    models, d = shared_layer
     dev = HostDevice()
-    on, off = (dev.run(fmt, art, runner_args(threads=1, runs=1, warmup=0, seq_len=None, outputs=True, weight_cache=wc))
-               for wc in (True, False))
-    assert on["weight_cache"] is True and off["weight_cache"] is False
-    assert on["outputs"][0]["values"] == pytest.approx(off["outputs"][0]["values"], abs=1e-6)
-    assert on["outputs"][0]["values"] == pytest.approx(_expected(model), abs=1e-4)
 
     def footprint(r):  # the Python runner's interpreter and imports are not the model's
         return r["peak_rss_mb"] - r.get("baseline_rss_mb", 0.0)
 
+    growth = {}
+    for wc in (True, False):
+        fp = {}
+        for passes, model in models.items():
+            art = d / f"shared{passes}.{'pte' if fmt == 'executorch' else 'tflite'}"
+            if not art.exists():
+                (make_pte if fmt == "executorch" else make_tflite)(model, art)
+            r = dev.run(fmt, art, runner_args(threads=1, runs=1, warmup=0, seq_len=None, outputs=True,
+                                              weight_cache=wc))
+            assert r["weight_cache"] is wc
+            assert r["outputs"][0]["values"] == pytest.approx(_expected(model), abs=1e-4)
+            fp[passes] = footprint(r)
+        growth[wc] = fp[12] - fp[2]
+
     packed_layer_mb = 4 * (4 * 256 * 256 + 2 * 256 * 1024) / 1e6
-    assert footprint(off) - footprint(on) > 0.5 * 5 * packed_layer_mb, (footprint(off), footprint(on))
+    assert growth[False] > 0.5 * 10 * packed_layer_mb, growth  # the test can see per-pass copies at all
+    assert growth[True] < 0.2 * growth[False], growth
 
 
 def test_bench_texts_picks_the_smallest_bucket(model, tmp_path, onnx_file):
