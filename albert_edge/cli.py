@@ -480,10 +480,16 @@ def bench(artifacts: Annotated[list[Path], typer.Argument(help=".pte / .tflite /
           timeout: Annotated[Optional[float], typer.Option(help="Seconds per artifact before giving up (default 900, emulated 7200).")] = None,
           json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the records (a JSON list) here.")] = None,
           report: Annotated[Optional[Path], typer.Option(help="Folder for bench.json, bench.md and PNG plots.")] = None,
-          accuracy: Annotated[Optional[list[str]], typer.Option(help="NAME=ACC for the size-vs-accuracy plot (repeatable).")] = None) -> None:
+          accuracy: Annotated[Optional[list[str]], typer.Option(help="NAME=ACC for the size-vs-accuracy plot (repeatable).")] = None,
+          texts: Annotated[Optional[Path], typer.Option(help="UTF-8 file, one text per line: run each real text once through a .pte (host / qemu-aarch64) instead of fixed-length runs.")] = None,
+          buckets: Annotated[bool, typer.Option(help="With --texts: each text at the smallest length bucket that holds it (--no-buckets: all at the longest).")] = True) -> None:
     """Latency, load time and peak memory of artifacts on a device, each measured by a native/single-runtime runner."""
-    from .bench.commands import bench_command
+    from .bench.commands import bench_command, bench_texts_command
 
+    if texts is not None:
+        bench_texts_command(artifacts, texts, buckets=buckets, device=device, threads=threads, warmup=warmup,
+                            timeout=timeout, json_out=json_out)
+        return
     bench_command(artifacts, device=device, threads=threads, runs=runs, warmup=warmup, seq_len=seq_len,
                   timeout=timeout, json_out=json_out, report=report, accuracy=accuracy, console=err)
 

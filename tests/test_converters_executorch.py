@@ -126,3 +126,28 @@ def test_fp32_parity_holds_for_large_activations(tmp_path):
     ckpt = save_checkpoint(model, tmp_path / "ckpt", tokenizer_dir=SPIECE_DIR)
     m = convert_checkpoint(ckpt, tmp_path / "out", formats=["executorch"], precisions=["fp32"], seq_lens=[16])
     assert m.artifacts[0].parity["forward"]["vs_fp32"]["max_abs_diff"] <= 1e-4
+
+
+def test_cli_bench_texts_runs_each_text_at_its_bucket(pte_dir, tmp_path):
+    """`bench --texts`: real lines through the converted .pte, each at the smallest bucket that holds it; with
+    --no-buckets all at the longest; a non-.pte or an empty file is one line and exit 2."""
+    import subprocess
+    import sys
+
+    cli = [sys.executable, "-c", "from albert_edge.cli import run; run()"]
+    texts = tmp_path / "texts.txt"
+    texts.write_text("good\n\n" + " ".join(["a long day of words"] * 8) + "\nbad\n", encoding="utf-8")
+    pte = pte_dir / "model_int8.pte"
+    recs = {}
+    for flag in ("--buckets", "--no-buckets"):
+        out = tmp_path / f"{flag}.json"
+        r = subprocess.run([*cli, "bench", str(pte), "--texts", str(texts), flag, "--warmup", "0", "--json", str(out)],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        recs[flag] = json.loads(out.read_text())[0]
+    assert recs["--buckets"]["n"] == 3 and recs["--buckets"]["per_length"] == {"16": 2, "32": 1}
+    assert recs["--no-buckets"]["per_length"] == {"32": 3}
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n \n")
+    r = subprocess.run([*cli, "bench", str(pte), "--texts", str(empty)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "no non-empty lines" in r.stderr and "Traceback" not in r.stderr

@@ -70,6 +70,41 @@ def bench_command(artifacts: list[Path], *, device: str, threads: int, runs: int
     return records
 
 
+def bench_texts_command(artifacts: list[Path], texts: Path, *, buckets: bool, device: str, threads: int,
+                        warmup: int, timeout: float | None, json_out: Path | None) -> list[dict]:
+    """Each line of `texts`, tokenized by the tokenizer inside the .pte and cut at its longest bucket, run once."""
+    from collections import Counter
+
+    from ..backends import Backend, backend_for_file
+    from ..runtime import open_artifact
+    from .run import bench_texts, latency_stats
+
+    try:
+        lines = [ln for ln in texts.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"--texts {texts}: cannot read it as UTF-8 text ({type(e).__name__}); give one text per line") from None
+    if not lines:
+        raise InputError(f"--texts {texts}: no non-empty lines")
+    records = []
+    for art in artifacts:
+        if backend_for_file(art).name != Backend.EXECUTORCH:
+            raise InputError(f"{art.name}: --texts runs a .pte (its forward_<L> methods are the buckets); "
+                             f"bench other formats without --texts")
+        runner = open_artifact(art)  # the tokenizer inside the .pte, as every runtime uses it
+        ids = [runner.tokenizer.encode(t, max_length=max(runner.seq_lens)).ids for t in lines]
+        r = bench_texts(art, ids, buckets=buckets, device=device, threads=threads, warmup=warmup, timeout=timeout)
+        rec = {"artifact": str(art), "texts": str(texts), "n": len(ids), "buckets": buckets, "device": device,
+               "threads": threads, "per_length": dict(sorted(Counter(r["seq_lens"]).items())),
+               "latency_ms": latency_stats(r["latencies_ms"]), "weight_cache": r.get("weight_cache")}
+        records.append(rec)
+        lat = rec["latency_ms"]
+        typer.echo(f"{art.name}: {len(ids)} texts, mean {lat['mean']:.2f} ms, p50 {lat['p50']:.2f}, p90 "
+                   f"{lat['p90']:.2f}; texts per length {rec['per_length']}")
+    if json_out is not None:
+        write_json(records, json_out)
+    return records
+
+
 def device_setup_command(name: str, *, force: bool, console) -> None:
     if name not in ("qemu-aarch64", "qemu"):
         raise InputError(f"device setup knows qemu-aarch64 only (host needs nothing; ssh/adb need a runner, which "
