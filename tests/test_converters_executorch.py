@@ -68,7 +68,10 @@ def test_runtime_rerun_matches_eager_and_tokenizer_inside(pte_dir, tiny_ckpt, sp
 
     from albert_edge.checkpoint import load_checkpoint
 
-    r = PteRunner(pte_dir / "model_fp32.pte")
+    from executorch.extension.pybindings.portable_lib import _threadpool_get_thread_count
+
+    r = PteRunner(pte_dir / "model_fp32.pte", num_threads=1)
+    assert _threadpool_get_thread_count() == 1  # --threads reaches XNNPACK's threadpool
     assert r.tokenizer_files == {"spiece.model": (spiece_dir / "spiece.model").read_bytes()}
     assert r.seq_lens == LENS and r.labels == ["negative", "neutral", "positive"]
     assert {"forward", "forward_16", "forward_32", "tokenizer_model", "tokenizer_config", "bundle_sha256",

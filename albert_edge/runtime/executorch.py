@@ -38,6 +38,11 @@ class PteRunner(Runner):
         from .xnnpack_cache import enable_weight_cache
 
         self.weights_shared = enable_weight_cache()  # before any delegate initialises
+        if num_threads:  # XNNPACK runs on ExecuTorch's one threadpool: the setting is per process, as in the app
+            from executorch.extension.pybindings.portable_lib import _unsafe_reset_threadpool
+
+            with quiet_toolchain():
+                _unsafe_reset_threadpool(num_threads)
         try:
             # the bytes that were hashed, trailer included (ExecuTorch ignores what follows the program)
             self.program = Runtime.get().load_program(data, verification=Verification.InternalConsistency)
