@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 M, K, N = 128, 768, 3072
@@ -61,17 +59,6 @@ def _onnx(path: Path, int8: bool) -> Path:
     return path
 
 
-def _time(fn, runs: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    lat = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        lat.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(lat)
-
-
 def measure(threads: int = 1, runs: int = 30, work: Path | None = None) -> dict:
     """GMAC/s of the probe Linear per (runtime, precision) at `threads`, median of `runs` calls."""
     import numpy as np
@@ -80,6 +67,10 @@ def measure(threads: int = 1, runs: int = 30, work: Path | None = None) -> dict:
     from executorch.runtime import Runtime
 
     import executorch.kernels.quantized  # noqa: F401
+    from peers import time_eager  # same timing loop as the eager peers (benchmarks/ is on sys.path)
+
+    def p50(fn) -> float:
+        return time_eager(fn, runs, warmup=3)["latency_ms"]["p50"]
 
     tmp = tempfile.TemporaryDirectory(prefix="gemm-")
     work = work or Path(tmp.name)
@@ -94,7 +85,7 @@ def measure(threads: int = 1, runs: int = 30, work: Path | None = None) -> dict:
             _pte(pte, prec == "int8")
         program = Runtime.get().load_program(pte.read_bytes())  # must outlive its methods
         method = program.load_method("forward")
-        out["gmacs"][f"pte {prec}"] = macs / _time(lambda: method.execute([x]), runs) / 1e6
+        out["gmacs"][f"pte {prec}"] = macs / p50(lambda: method.execute([x])) / 1e6
         onnx = work / f"gemm_{prec}.onnx"
         if not onnx.exists():
             onnx = _onnx(onnx, prec == "int8")
@@ -102,7 +93,7 @@ def measure(threads: int = 1, runs: int = 30, work: Path | None = None) -> dict:
         opts.intra_op_num_threads = threads
         sess = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
         xn = x.numpy().astype(np.float32)
-        out["gmacs"][f"onnx {prec}"] = macs / _time(lambda: sess.run(None, {"x": xn}), runs) / 1e6
+        out["gmacs"][f"onnx {prec}"] = macs / p50(lambda: sess.run(None, {"x": xn})) / 1e6
     return out
 
 
