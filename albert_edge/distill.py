@@ -153,7 +153,8 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             dev_texts: list[str] | None = None, dev_labels: list[int] | None = None,
             train_pairs: list[str] | None = None, dev_pairs: list[str] | None = None,
             init_from: str | os.PathLike | None = None, resume: bool = False, overwrite: bool = False,
-            teacher_vectors: np.ndarray | None = None, progress: bool = True, log=print) -> DistillResult:
+            teacher_vectors: np.ndarray | None = None, init_embeddings: tuple[np.ndarray, np.ndarray] | None = None,
+            progress: bool = True, log=print) -> DistillResult:
     import torch
     import torch.distributed as dist
 
@@ -204,6 +205,12 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
     model = AlbertForSequenceClassification(model_config)
     if init_from is not None and not resume:
         _init_from(model, init_from)
+    if init_embeddings is not None and not resume:  # (rows, mask): training.embed_init.teacher_piece_embeddings
+        rows, set_ = init_embeddings
+        with torch.no_grad():  # at the scale of the random rows they replace: the training dynamics stay a fresh model's
+            w = model.albert.embeddings.word_embeddings.weight
+            scale = float(w.std()) / max(float(rows[set_].std()), 1e-12)
+            w[torch.from_numpy(set_)] = torch.from_numpy(rows[set_] * scale).to(w.dtype)
     lengths = [len(r) for r in encoded]
     n_batches = len(length_batches(lengths, cfg.batch_size, shuffle=True, seed=cfg.seed))
     per_rank = n_batches // world if ddp else n_batches

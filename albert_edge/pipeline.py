@@ -41,15 +41,17 @@ KNOBS = {
     "default": dict(teacher_train="auto", teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=150,
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
-                    alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto"),
+                    alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
+                    embed_init=True),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
-                 alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto"),
+                 alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
+                 embed_init=True),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
-                  test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32]),
+                  test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32], embed_init=True),
 }
 
 
@@ -290,12 +292,22 @@ def run(cfg: RunConfig, log=print) -> dict:
     mcfg.num_hidden_layers = S["student_layers"] or mcfg.num_hidden_layers
     # unlabeled transfer texts learn from the teacher alone: their "label" is the teacher's argmax
     y_transfer = transfer_labels + transfer_logits[n_lab:].argmax(1).tolist()
-    history = stages.run("student_distill", lambda: _distill(cache / "student", dcfg, mcfg, spdir, skey,
+    embed_init = bool(S["embed_init"]) and not ngram  # an n-gram teacher has no vector for a piece
+    dkey = _dkey(teacher, skey, transfer_texts, transfer_pairs, dcfg, mcfg, dev_sel, embed_init)
+    d_cached = stamp_ok(cache / "student", dkey)
+    init_rows = None
+    if embed_init and not d_cached:
+        from .training.embed_init import teacher_piece_embeddings
+
+        init_rows = stages.run("student_embed_init", lambda: teacher_piece_embeddings(
+            teacher, tok, mcfg.embedding_size, progress=cfg.progress))
+        log(f"   {int(init_rows[1].sum())} of {tok.vocab_size} student pieces start from the teacher's vectors")
+    history = stages.run("student_distill", lambda: _distill(cache / "student", dkey, dcfg, mcfg, spdir,
                                                             transfer_texts, transfer_pairs, y_transfer,
-                                                            transfer_logits, vectors, dev_sel, labels, teacher, cfg,
-                                                            log),
-                         cached=stamp_ok(cache / "student", _dkey(teacher, skey, transfer_texts, transfer_pairs, dcfg,
-                                                                  mcfg, dev_sel)))
+                                                            transfer_logits, vectors, init_rows, dev_sel, labels,
+                                                            cfg, log),
+                         cached=d_cached)
+    init_note = "; word embeddings started from the teacher's vectors of its pieces" if embed_init else ""
     student_dir = out / "student"
     shutil.rmtree(student_dir, ignore_errors=True)
     shutil.copytree(cache / "student" / "best", student_dir)
@@ -309,7 +321,8 @@ def run(cfg: RunConfig, log=print) -> dict:
         note=f"ALBERT {cfg.student} (E={mcfg.embedding_size}, H={mcfg.hidden_size}, {mcfg.num_hidden_layers} passes "
              f"of 1 shared layer, vocab {mcfg.vocab_size}, max_length {ml}) distilled on {len(transfer_texts)} "
              f"texts, {history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
-             "+ CE on labels); bytes = fp32 safetensors + spiece.model"))
+             f"+ CE on labels{init_note}); "
+             "bytes = fp32 safetensors + spiece.model"))
 
     # -- int8 + convert --------------------------------------------------------------------------------------------
     from .evaluate import int8_logits
@@ -439,7 +452,8 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
                  # an n-gram teacher labels a text in microseconds (a lookup, a sparse dot product): it labels the
                  # whole pool. Its fit (1 + 5 cross-fitting LR fits) is not in the plan: 2.0x the baseline stage in
                  # the one measured zh-reviews run (benchmarks/results/demo_zh.json)
-                 teacher_scale=1e-3 if ngram else 1.0)
+                 teacher_scale=1e-3 if ngram else 1.0,
+                 embed_init_pieces=tok.vocab_size if S["embed_init"] and not ngram else 0)
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
            "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,
@@ -453,20 +467,19 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     return out
 
 
-def _dkey(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel) -> dict:
+def _dkey(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel, embed_init: bool) -> dict:
     from .teacher import text_key
 
     return {"teacher": teacher.identity, "tok": skey,
             "texts": digest([text_key(t, pairs[i] if pairs else None) for i, t in enumerate(texts)]),
-            "cfg": asdict(dcfg), "model": mcfg.to_hf_dict(), "dev": len(dev_sel)}
+            "cfg": asdict(dcfg), "model": mcfg.to_hf_dict(), "dev": len(dev_sel), "embed_init": embed_init}
 
 
-def _distill(sdir: Path, dcfg, mcfg, spdir, skey, texts, pairs, y, logits, vectors, dev_sel, labels, teacher, cfg,
-             log) -> list[dict]:
+def _distill(sdir: Path, key: dict, dcfg, mcfg, spdir, texts, pairs, y, logits, vectors, init_rows, dev_sel, labels,
+             cfg, log) -> list[dict]:
     """The student, resumable: an interrupted run with the same settings continues where it stopped."""
     from .distill import TrainingInterrupted, distill
 
-    key = _dkey(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel)
     if stamp_ok(sdir, key) and (sdir / "best" / "config.json").is_file():
         return json.loads((sdir / "history.json").read_text())
     pending = sdir / ".pending.json"
@@ -479,7 +492,7 @@ def _distill(sdir: Path, dcfg, mcfg, spdir, skey, texts, pairs, y, logits, vecto
     try:
         res = distill(sdir, cfg=dcfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=texts, train_labels=y,
                       teacher_logits=logits, dev_texts=dev_sel.texts, dev_labels=dev_sel.label_ids(labels),
-                      train_pairs=pairs, dev_pairs=dev_sel.pairs, teacher_vectors=vectors,
+                      train_pairs=pairs, dev_pairs=dev_sel.pairs, teacher_vectors=vectors, init_embeddings=init_rows,
                       overwrite=not resume, resume=resume, progress=cfg.progress, log=log)
     except TrainingInterrupted as e:
         raise TrainingInterrupted(str(e).split(" — ")[0] + " — rerun the same command: the cached stages are "

@@ -169,3 +169,20 @@ def test_representation_distillation_trains_a_projection_and_resumes(tmp_path, s
     st = torch.load(tmp_path / "r" / "train_state.pt", weights_only=False)
     assert st["projection"]["weight"].shape == (7, 32) and res.history[0]["train_loss"] > 0
     assert not any("proj" in k for k in load_checkpoint(res.best).model.state_dict())
+
+
+def test_init_embeddings_set_the_given_rows_at_the_random_inits_scale(tmp_path, spiece_dir):
+    """Rows from training.embed_init land in the student's word embeddings (the others stay random), rescaled to the
+    std of the random init; lr 0 keeps them where they were put."""
+    from albert_edge.checkpoint import load_checkpoint
+
+    rng = np.random.default_rng(0)
+    mcfg = student_preset("micro", vocab_size=3000, labels=LABELS, max_length=32)
+    rows = rng.normal(size=(3000, mcfg.embedding_size)).astype(np.float32)
+    mask = np.zeros(3000, dtype=bool)
+    mask[100:400] = True
+    res = run(tmp_path / "s", spiece_dir, epochs=1, n=32, lr=0.0, init_embeddings=(rows, mask))
+    w = load_checkpoint(res.best).model.albert.embeddings.word_embeddings.weight.detach().numpy()
+    scale = w[mask].std() / rows[mask].std()
+    assert np.allclose(w[mask], rows[mask] * scale, atol=1e-6)
+    assert 0.01 < w[mask].std() < 0.05 and abs(w[~mask].std() - w[mask].std()) < 0.005

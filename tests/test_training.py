@@ -1,5 +1,6 @@
 """training/: KD loss, representation loss, the one no-decay rule, warmup/decay in optimizer steps, the step floor."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -56,3 +57,45 @@ def test_step_floor_raises_epochs_for_small_data():
     assert plan_steps(40, epochs=3, min_steps=600).epochs == 15  # 3 epochs x 40 batches would be 120 steps
     assert plan_steps(400, epochs=3, min_steps=600).epochs == 3  # enough data: the floor changes nothing
     assert plan_steps(40, epochs=3, min_steps=600, max_epochs=10).total_steps == 400
+
+
+class _WordTeacher:
+    """Stands in for a fine-tuned teacher: a piece's vector is a fixed random vector per surface text, plus a
+    'sentiment' direction for words starting with 'g' (as a teacher would put "good", "great" apart)."""
+    labels = ["neg", "pos"]
+
+    def features(self, texts, pairs=None, **kw):
+        import zlib
+
+        vecs = []
+        for t in texts:
+            v = np.random.default_rng(zlib.crc32(t.encode())).normal(size=48).astype(np.float32)
+            v[0] += 20.0 if t.startswith("g") else 0.0
+            vecs.append(v)
+        return np.zeros((len(texts), 2), np.float32), np.stack(vecs)
+
+
+def test_student_embeddings_start_from_the_teachers_view_of_each_piece(spiece_dir):
+    from albert_edge.tokenizer import load_tokenizer
+    from albert_edge.training.embed_init import piece_surfaces, teacher_piece_embeddings
+
+    tok = load_tokenizer(spiece_dir)
+    surf = piece_surfaces(tok)
+    assert all(surf[i] is None for i in tok.special_ids.values())
+    assert all(s is None or ("\u2581" not in s and s == s.strip()) for s in surf)
+    rows, mask = teacher_piece_embeddings(_WordTeacher(), tok, dim=16, std=0.02)
+    assert rows.shape == (tok.vocab_size, 16) and rows.dtype == np.float32
+    assert mask.sum() == sum(s is not None for s in surf) and not mask[tok.special_ids["pad"]]
+    assert abs(float(rows[mask].std()) - 0.02) < 1e-3 and not rows[~mask].any()
+    # the teacher's strongest direction survives the reduction to E: "g..." pieces stand apart on one axis
+    g = np.array([s is not None and s.startswith("g") for s in surf])
+    top = np.abs(rows[g].mean(0) - rows[mask & ~g].mean(0)).argmax()
+    assert abs(rows[g, top].mean() - rows[mask & ~g, top].mean()) > rows[mask, top].std()
+
+
+def test_teacher_narrower_than_the_student_embedding_fills_what_it_can(spiece_dir):
+    from albert_edge.tokenizer import load_tokenizer
+    from albert_edge.training.embed_init import teacher_piece_embeddings
+
+    rows, mask = teacher_piece_embeddings(_WordTeacher(), load_tokenizer(spiece_dir), dim=128, std=0.02)
+    assert rows[mask][:, :48].any() and not rows[:, 48:].any()

@@ -1,0 +1,48 @@
+"""Student word embeddings from what the teacher makes of each piece (a component of `run`'s student recipe).
+
+A student distilled from scratch learns what "awful" means only from the transfer texts it sees. The fine-tuned
+teacher already knows: its pooled vector for the piece's surface text ("awful", "▁un" -> "un") carries the task's
+sense of it. We run the teacher on every piece of the student's vocabulary, reduce those vectors to the student's
+embedding size E by PCA (they live in the teacher's width, e.g. 384); `distill` scales them to the std of the random
+init they replace, so the training dynamics stay those of a fresh model. Works across tokenizers and families: a piece need not
+exist in the teacher's vocabulary; special, control and byte pieces keep their random rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def piece_surfaces(tok) -> list[str | None]:
+    """The text each student id stands for (None: special, byte or empty pieces)."""
+    special = set(tok.special_ids.values())
+    if hasattr(tok, "sp"):  # SentencePiece
+        pieces = [tok.sp.IdToPiece(i) for i in range(tok.vocab_size)]
+        skip = {i for i in range(tok.vocab_size) if tok.sp.IsControl(i) or tok.sp.IsUnknown(i) or tok.sp.IsByte(i)}
+        texts = [p.replace("\u2581", " ").strip() for p in pieces]
+    else:  # WordPiece: continuation pieces "##ing" read as "ing"
+        inv = {i: p for p, i in tok.vocab.items()}
+        texts = [inv.get(i, "").removeprefix("##") for i in range(tok.vocab_size)]
+        skip = {i for i, t in enumerate(texts) if t.startswith("[") and t.endswith("]")}
+    return [None if i in special or i in skip or not t else t for i, t in enumerate(texts)]
+
+
+def teacher_piece_embeddings(teacher, tok, dim: int, std: float = 1.0, *, progress: bool = False,
+                             cache=None) -> tuple[np.ndarray, np.ndarray]:
+    """(vocab x dim) float32 rows and the boolean mask of the rows that were set from the teacher."""
+    surfaces = piece_surfaces(tok)
+    ids = [i for i, s in enumerate(surfaces) if s is not None]
+    rows = np.zeros((tok.vocab_size, dim), dtype=np.float32)
+    mask = np.zeros(tok.vocab_size, dtype=bool)
+    if len(ids) <= dim:  # too few pieces to span E directions
+        return rows, mask
+    _, vec = teacher.features([surfaces[i] for i in ids], batch_size=256, cache=cache, progress=progress,
+                              description="teacher on the student's pieces")
+    vec = vec - vec.mean(0, keepdims=True)
+    # principal directions of the piece vectors: the E of them that keep the most of what tells pieces apart
+    _, _, vt = np.linalg.svd(vec, full_matrices=False)
+    k = min(dim, vt.shape[0])  # a teacher narrower than E fills the first k columns; the rest stay 0
+    proj = vec @ vt[:k].T
+    proj *= std / max(float(proj.std()), 1e-12)
+    rows[np.ix_(ids, range(k))], mask[ids] = proj, True
+    return rows, mask
