@@ -207,10 +207,11 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
         _init_from(model, init_from)
     if init_embeddings is not None and not resume:  # (rows, mask): training.embed_init.teacher_piece_embeddings
         rows, set_ = init_embeddings
+        k = rows.shape[1]  # a teacher narrower than E sets the first k columns
         with torch.no_grad():  # at the scale of the random rows they replace: the training dynamics stay a fresh model's
             w = model.albert.embeddings.word_embeddings.weight
-            scale = float(w.std()) / max(float(rows[set_].std()), 1e-12)
-            w[torch.from_numpy(set_)] = torch.from_numpy(rows[set_] * scale).to(w.dtype)
+            scale = float(w[:, :k].std()) / max(float(rows[set_].std()), 1e-12)
+            w[torch.from_numpy(set_), :k] = torch.from_numpy(rows[set_] * scale).to(w.dtype)
     lengths = [len(r) for r in encoded]
     n_batches = len(length_batches(lengths, cfg.batch_size, shuffle=True, seed=cfg.seed))
     per_rank = n_batches // world if ddp else n_batches

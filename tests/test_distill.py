@@ -178,11 +178,13 @@ def test_init_embeddings_set_the_given_rows_at_the_random_inits_scale(tmp_path, 
 
     rng = np.random.default_rng(0)
     mcfg = student_preset("micro", vocab_size=3000, labels=LABELS, max_length=32)
-    rows = rng.normal(size=(3000, mcfg.embedding_size)).astype(np.float32)
+    k = mcfg.embedding_size // 2  # a teacher narrower than E: the other columns keep their random init
+    rows = rng.normal(size=(3000, k)).astype(np.float32)
     mask = np.zeros(3000, dtype=bool)
     mask[100:400] = True
     res = run(tmp_path / "s", spiece_dir, epochs=1, n=32, lr=0.0, init_embeddings=(rows, mask))
     w = load_checkpoint(res.best).model.albert.embeddings.word_embeddings.weight.detach().numpy()
-    scale = w[mask].std() / rows[mask].std()
-    assert np.allclose(w[mask], rows[mask] * scale, atol=1e-6)
-    assert 0.01 < w[mask].std() < 0.05 and abs(w[~mask].std() - w[mask].std()) < 0.005
+    scale = w[mask, :k].std() / rows[mask].std()
+    assert np.allclose(w[mask, :k], rows[mask] * scale, atol=1e-6)
+    assert 0.01 < w[mask, :k].std() < 0.05 and abs(w[~mask].std() - w[mask, :k].std()) < 0.005
+    assert abs(w[mask, k:].std() - w[~mask].std()) < 0.005 and w[mask, k:].any()

@@ -98,4 +98,4 @@ def test_teacher_narrower_than_the_student_embedding_fills_what_it_can(spiece_di
     from albert_edge.training.embed_init import teacher_piece_embeddings
 
     rows, mask = teacher_piece_embeddings(_WordTeacher(), load_tokenizer(spiece_dir), dim=128, std=0.02)
-    assert rows[mask][:, :48].any() and not rows[:, 48:].any()
+    assert rows.shape[1] == 48 and rows[mask].any()  # distill sets these 48 columns, the other 80 keep their init

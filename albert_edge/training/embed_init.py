@@ -29,20 +29,20 @@ def piece_surfaces(tok) -> list[str | None]:
 
 def teacher_piece_embeddings(teacher, tok, dim: int, std: float = 1.0, *, progress: bool = False,
                              cache=None) -> tuple[np.ndarray, np.ndarray]:
-    """(vocab x dim) float32 rows and the boolean mask of the rows that were set from the teacher."""
+    """(vocab x k) float32 rows, k = min(dim, the teacher's width), and the boolean mask of the rows that were set
+    from the teacher. A teacher narrower than the student's E fills the first k columns; the rest keep their init."""
     surfaces = piece_surfaces(tok)
     ids = [i for i, s in enumerate(surfaces) if s is not None]
-    rows = np.zeros((tok.vocab_size, dim), dtype=np.float32)
     mask = np.zeros(tok.vocab_size, dtype=bool)
     if len(ids) <= dim:  # too few pieces to span E directions
-        return rows, mask
+        return np.zeros((tok.vocab_size, 0), dtype=np.float32), mask
     _, vec = teacher.features([surfaces[i] for i in ids], batch_size=256, cache=cache, progress=progress,
                               description="teacher on the student's pieces")
     vec = vec - vec.mean(0, keepdims=True)
     # principal directions of the piece vectors: the E of them that keep the most of what tells pieces apart
     _, _, vt = np.linalg.svd(vec, full_matrices=False)
-    k = min(dim, vt.shape[0])  # a teacher narrower than E fills the first k columns; the rest stay 0
-    proj = vec @ vt[:k].T
+    proj = vec @ vt[:dim].T
     proj *= std / max(float(proj.std()), 1e-12)
-    rows[np.ix_(ids, range(k))], mask[ids] = proj, True
+    rows = np.zeros((tok.vocab_size, proj.shape[1]), dtype=np.float32)
+    rows[ids], mask[ids] = proj, True
     return rows, mask
