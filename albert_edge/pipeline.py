@@ -358,6 +358,7 @@ def run(cfg: RunConfig, log=print) -> dict:
             report["bundle"]["artifacts"], test.texts, y_test, labels))
     report.update(results)
     report["timings_s"] = {k: v["seconds"] for k, v in stages.times.items()} | {"total": round(time.time() - t_all, 1)}
+    report["machine"]["load_average_at_end"] = _loadavg()
     report["stages"] = stages.times
     report["student_history"] = history
     return rep.write(report, out, log)

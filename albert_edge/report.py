@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from .errors import first_line
+from .stages import load_note
 
 MODELS = ("baseline_tfidf", "teacher", "student_fp32", "student_int8")
 
@@ -291,7 +292,11 @@ def markdown(r: dict) -> str:
     for k, v in r.get("stages", {}).items():
         L.append(f"| {k} | {v['seconds']} | {'yes' if v['cached'] else ''} |")
     L.append(f"| total | {r['timings_s'].get('total')} | |")
-    L += ["", f"Machine: {r['machine']}. Shared CPU: timings include other processes' load.", "",
+    m = r["machine"]
+    start = m.get("load_average_at_start") or [0.0]
+    end = m.get("load_average_at_end") or start  # reports from before the end was recorded
+    L += ["", f"Machine: {m.get('cpu_count')} cores, torch threads {m.get('torch_threads')}, torch {m.get('torch')}; "
+          f"{load_note(start[0], end[0], m.get('cpu_count') or 1)}.", "",
           "Plots: accuracy.png, tradeoff.png (accuracy vs latency vs size), timings.png, student_training.png, "
           "confusion_*.png", ""]
     return "\n".join(L)

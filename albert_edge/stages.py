@@ -46,3 +46,11 @@ class Stages:
         self.times[name] = {"seconds": round(time.time() - t0, 1), "cached": cached}
         self.log(f"   {name}: {self.times[name]['seconds']} s")
         return result
+
+
+def load_note(start: float, end: float, cores: int) -> str:
+    """How busy the machine was around a timed job (1-minute load average at its start and end), for its record:
+    other jobs slow every stage and artifact, so only ratios within one run compare."""
+    worst = max(start, end)
+    state = "quiet machine" if worst <= cores else f"busy machine ({worst / cores:.1f} runnable jobs per core)"
+    return f"{state}, 1-min load avg {start:.1f} at start, {end:.1f} at end: timings include whatever else ran"

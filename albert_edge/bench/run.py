@@ -199,14 +199,3 @@ def bench_texts(artifact: str | Path, texts_ids: list[list[int]], *, buckets: bo
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
-
-def load_note(load_at_start: tuple[float, ...]) -> str:
-    """How busy this machine was around a benchmark (1-minute load average at its start and end), for its record:
-    other jobs slow every artifact, so only ratios within one run compare."""
-    import os
-
-    cores = os.cpu_count() or 1
-    worst = max(load_at_start[0], os.getloadavg()[0])
-    state = "quiet machine" if worst <= cores else f"busy machine ({worst / cores:.1f} runnable jobs per core)"
-    return f"{state}, 1-min load avg {load_at_start[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end: " \
-           "ratios within this run only"

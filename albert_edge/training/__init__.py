@@ -1,4 +1,5 @@
-"""Training components shared by the recipes (teacher.py, distill.py, pretrain.py): losses, optimizer, schedules.
+"""Training components shared by the recipes (teacher.py, distill.py, pretrain.py): losses, optimizer, schedules;
+embed_init (student word embeddings from the teacher) is imported where `run` uses it.
 
     from albert_edge.training import adamw, kd_loss, plan_steps, warmup_linear
     plan = plan_steps(n_batches_per_epoch=40, epochs=3, min_steps=600)  # small data still trains enough
