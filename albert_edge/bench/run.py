@@ -198,4 +198,3 @@ def bench_texts(artifact: str | Path, texts_ids: list[list[int]], *, buckets: bo
 
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
