@@ -99,3 +99,11 @@ def test_teacher_narrower_than_the_student_embedding_fills_what_it_can(spiece_di
 
     rows, mask = teacher_piece_embeddings(_WordTeacher(), load_tokenizer(spiece_dir), dim=128, std=0.02)
     assert rows.shape[1] == 48 and rows[mask].any()  # distill sets these 48 columns, the other 80 keep their init
+
+
+def test_wordpiece_surfaces_drop_the_continuation_mark_and_the_specials():
+    from albert_edge.tokenizer.wordpiece import WordPieceTokenizer
+    from albert_edge.training.embed_init import piece_surfaces
+
+    tok = WordPieceTokenizer("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n[unused0]\ngood\n##ing\n好\n".encode())
+    assert piece_surfaces(tok) == [None] * 6 + ["good", "ing", "好"]
