@@ -7,7 +7,9 @@
 
 Loss: alpha * T^2 * KL(softmax(t/T) || softmax(s/T)) + (1 - alpha) * CE(s, y), plus (repr_weight > 0, teacher_vectors
 given) repr_weight * (1 - cos(P [CLS]_student, pooled_teacher)) with a learned projection P: sentence-level transfer
-that needs no shared tokenizer. (Token-level hidden-state transfer needs a shared tokenizer: not used.)
+that needs no shared tokenizer, plus (hidden_weight > 0, a `hidden_transfer` given: the student reads an ALBERT
+teacher's own vocabulary) hidden_weight * the masked MSE of every student state against the teacher's state at the
+same relative depth, through a learned projection (training.same_vocab.HiddenTransfer).
 
 Output folder: `last/` (HF folder, written every epoch and on Ctrl-C), `best/` (best dev accuracy), `train_state.pt`
 (optimizer, scheduler, epoch, step, history: what --resume needs), `history.json`.
@@ -60,6 +62,7 @@ class DistillConfig:
     max_steps_per_epoch: int | None = None  # tests / smoke runs
     min_steps: int = 0  # epochs are raised until training makes at least this many optimizer steps
     repr_weight: float = 0.0  # weight of the sentence-representation loss (needs teacher_vectors)
+    hidden_weight: float = 0.0  # weight of the hidden-state loss (needs a hidden_transfer: same-vocabulary teacher)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.alpha <= 1.0:
@@ -154,7 +157,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             train_pairs: list[str] | None = None, dev_pairs: list[str] | None = None,
             init_from: str | os.PathLike | None = None, resume: bool = False, overwrite: bool = False,
             teacher_vectors: np.ndarray | None = None, init_embeddings: tuple[np.ndarray, np.ndarray] | None = None,
-            progress: bool = True, log=print) -> DistillResult:
+            init_state: dict | None = None, hidden_transfer=None, progress: bool = True, log=print) -> DistillResult:
     import torch
     import torch.distributed as dist
 
@@ -212,6 +215,18 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             w = model.albert.embeddings.word_embeddings.weight
             scale = float(w[:, :k].std()) / max(float(rows[set_].std()), 1e-12)
             w[torch.from_numpy(set_), :k] = torch.from_numpy(rows[set_] * scale).to(w.dtype)
+    if init_state is not None and not resume:  # e.g. training.same_vocab.teacher_embedding_state: copied exactly
+        own = model.state_dict()
+        wrong = [k for k, v in init_state.items() if k not in own or own[k].shape != v.shape]
+        if wrong:
+            raise InputError(f"initial weights do not fit the student: {', '.join(wrong)}")
+        model.load_state_dict(init_state, strict=False)
+    hidden = hidden_transfer if cfg.hidden_weight > 0 else None
+    if cfg.hidden_weight > 0 and hidden is None:
+        raise InputError("hidden_weight > 0 needs a hidden-state transfer (an ALBERT teacher read with the student's "
+                         "vocabulary); set it to 0")
+    if hidden is not None and ddp:
+        raise InputError("hidden-state transfer runs in a single process")
     lengths = [len(r) for r in encoded]
     n_batches = len(length_batches(lengths, cfg.batch_size, shuffle=True, seed=cfg.seed))
     per_rank = n_batches // world if ddp else n_batches
@@ -228,7 +243,8 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
     if t_vec is not None and (ddp or len(t_vec) != len(train_texts)):
         raise InputError("representation distillation needs one teacher vector per text and a single process")
     proj = torch.nn.Linear(model_config.hidden_size, t_vec.shape[1]) if t_vec is not None else None
-    params = list(model.named_parameters()) + ([("proj." + n, p) for n, p in proj.named_parameters()] if proj else [])
+    params = list(model.named_parameters()) + ([("proj." + n, p) for n, p in proj.named_parameters()] if proj else []) \
+        + ([("hidden_proj." + n, p) for n, p in hidden.proj.named_parameters()] if hidden else [])
     opt = adamw(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = warmup_linear(opt, total_steps=plan.total_steps, warmup=cfg.warmup)
     start_epoch, start_step, best_acc, bad, history = 0, 0, None, 0, []
@@ -239,6 +255,8 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
         opt.load_state_dict(st["optimizer"])
         if proj is not None and st.get("projection"):
             proj.load_state_dict(st["projection"])
+        if hidden is not None and st.get("hidden_projection"):
+            hidden.proj.load_state_dict(st["hidden_projection"])
         sched.load_state_dict(st["scheduler"])
         start_epoch, start_step = st["epoch"], st["step"]
         best_acc, bad, history = st["best_dev_accuracy"], st["bad_epochs"], st["history"]
@@ -259,6 +277,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
         save_checkpoint(model, out / "last", tokenizer_dir=tokenizer_dir)
         _atomic_torch_save({"epoch": epoch, "step": step, "optimizer": opt.state_dict(),
                             "projection": proj.state_dict() if proj is not None else None,
+                            "hidden_projection": hidden.proj.state_dict() if hidden is not None else None,
                             "scheduler": sched.state_dict(), "best_dev_accuracy": best_acc, "bad_epochs": bad,
                             "history": history, "torch_rng": torch.get_rng_state(), "config": asdict(cfg),
                             "world_size": world}, state_path)
@@ -286,7 +305,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                 for step in range(first, len(mine)):
                     idx = mine[step]
                     ids, mask = _pad([encoded[i] for i in idx], pad_id)
-                    if proj is None:
+                    if proj is None and hidden is None:
                         logits = net(ids, mask)
                     else:
                         logits, states = model.forward_features(ids, mask)
@@ -295,6 +314,8 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                                    temperature=cfg.temperature, alpha=cfg.alpha)
                     if proj is not None:
                         loss = loss + cfg.repr_weight * representation_loss(proj(states[-1][:, 0]), t_vec[idx])
+                    if hidden is not None:
+                        loss = loss + cfg.hidden_weight * hidden.loss(ids, mask, states)
                     finite = torch.tensor([float(bool(torch.isfinite(loss).all()))])
                     if ddp:
                         dist.all_reduce(finite, op=dist.ReduceOp.MIN)

@@ -42,16 +42,17 @@ KNOBS = {
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
                     alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                    embed_init=True),
+                    embed_init=True, same_vocab=True, hidden_weight=1.0),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
                  alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                 embed_init=True),
+                 embed_init=True, same_vocab=True, hidden_weight=1.0),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
-                  test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32], embed_init=True),
+                  test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32], embed_init=True,
+                  same_vocab=True, hidden_weight=1.0),
 }
 
 
@@ -190,14 +191,32 @@ def run(cfg: RunConfig, log=print) -> dict:
     # -- student tokenizer and the lengths / sizes the data asks for ---------------------------------------------
     from .tokenizer import load_tokenizer
 
-    skey = {"vocab": S["vocab"], "split": split_meta["sha256"]["train"], "seed": cfg.seed}
-    spdir = cache / "spiece"
-    tok_cached = stamp_ok(spdir, skey)
-    stages.run("student_tokenizer", (lambda: None) if tok_cached else
-               (lambda: _train_spiece(train.texts, spdir, S["vocab"], cfg.seed, skey, log)), cached=tok_cached)
-    tok = load_tokenizer(spdir)
     backbone = None if teacher_given or ngram else (Path(cfg.backbone) if cfg.backbone else _default_backbone())
-    resolved = _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=ngram)
+    # an ALBERT teacher (given, or a backbone fine-tuned here) lends the student its vocabulary: embeddings copied,
+    # hidden states transferred (training.same_vocab); any other teacher: a SentencePiece trained on the data
+    vocab_src = None
+    if S["same_vocab"] and not ngram:
+        from .teacher import teacher_tokenizer
+        from .training.same_vocab import shared_tokenizer_folder
+
+        src = Path(cfg.teacher) if teacher_given else backbone
+        vocab_src = shared_tokenizer_folder(src, teacher_given.tokenizer if teacher_given else teacher_tokenizer(src),
+                                            train.texts, S["length_cap"], log)
+    if vocab_src is not None:
+        from .training.same_vocab import adopt_tokenizer
+
+        spdir = cache / "vocab"
+        skey = stages.run("student_tokenizer", lambda: adopt_tokenizer(vocab_src, spdir))
+        log(f"   the student reads the teacher's vocabulary ({vocab_src})")
+    else:
+        skey = {"vocab": S["vocab"], "split": split_meta["sha256"]["train"], "seed": cfg.seed}
+        spdir = cache / "spiece"
+        tok_cached = stamp_ok(spdir, skey)
+        stages.run("student_tokenizer", (lambda: None) if tok_cached else
+                   (lambda: _train_spiece(train.texts, spdir, S["vocab"], cfg.seed, skey, log)), cached=tok_cached)
+    tok = load_tokenizer(spdir)
+    resolved = _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=ngram,
+                        shared=vocab_src is not None)
     report["plan"] = resolved
     ml, tml = resolved["max_length"], resolved["teacher_max_length"]
     teacher_train = _subsample(train, resolved["teacher_train"], cfg.seed)
@@ -287,12 +306,28 @@ def run(cfg: RunConfig, log=print) -> dict:
     dcfg = DistillConfig(epochs=resolved["student_epochs"], batch_size=resolved["student_batch"],
                          lr=S["student_lr"], temperature=S["temperature"], alpha=S["alpha"], max_length=ml,
                          seed=cfg.seed, patience=max(2, resolved["student_epochs"] // 3), threads=cfg.threads,
-                         min_steps=S["student_min_steps"], repr_weight=S["repr_weight"])
+                         min_steps=S["student_min_steps"], repr_weight=S["repr_weight"],
+                         hidden_weight=S["hidden_weight"] if vocab_src is not None else 0.0)
     mcfg = student_preset(cfg.student, vocab_size=tok.vocab_size, labels=labels, max_length=ml)
     mcfg.num_hidden_layers = S["student_layers"] or mcfg.num_hidden_layers
+    mcfg.pad_token_id = tok.special_ids["pad"]
+    init_state, hidden, shared_note = None, None, ""
+    if vocab_src is not None:
+        from .training.same_vocab import HiddenTransfer, albert_encoder, teacher_embedding_state
+
+        enc = albert_encoder(teacher.model)
+        if ml <= enc.config.max_position_embeddings < mcfg.max_position_embeddings:  # the teacher's table fits
+            mcfg.max_position_embeddings = enc.config.max_position_embeddings
+        init_state = teacher_embedding_state(enc, mcfg.embedding_size, mcfg.max_position_embeddings)
+        hidden = HiddenTransfer(enc, mcfg.hidden_size) if dcfg.hidden_weight > 0 else None
+        shared_note = ("; reads the teacher's vocabulary, " + ("embeddings copied from it" if init_state else
+                       f"embeddings not copied (teacher E={enc.config.embedding_size}, student "
+                       f"E={mcfg.embedding_size})") + (f", hidden-state transfer weight {dcfg.hidden_weight}"
+                                                       if hidden else ""))
     # unlabeled transfer texts learn from the teacher alone: their "label" is the teacher's argmax
     y_transfer = transfer_labels + transfer_logits[n_lab:].argmax(1).tolist()
-    embed_init = bool(S["embed_init"]) and not ngram  # an n-gram teacher has no vector for a piece
+    # an n-gram teacher has no vector for a piece; a shared vocabulary copies the teacher's rows instead
+    embed_init = bool(S["embed_init"]) and not ngram and vocab_src is None
     dkey = _dkey(teacher, skey, transfer_texts, transfer_pairs, dcfg, mcfg, dev_sel, embed_init)
     d_cached = stamp_ok(cache / "student", dkey)
     init_rows = None
@@ -305,9 +340,10 @@ def run(cfg: RunConfig, log=print) -> dict:
     history = stages.run("student_distill", lambda: _distill(cache / "student", dkey, dcfg, mcfg, spdir,
                                                             transfer_texts, transfer_pairs, y_transfer,
                                                             transfer_logits, vectors, init_rows, dev_sel, labels,
-                                                            cfg, log),
+                                                            cfg, log, init_state, hidden),
                          cached=d_cached)
-    init_note = "; word embeddings started from the teacher's vectors of its pieces" if embed_init else ""
+    init_note = ("; word embeddings started from the teacher's vectors of its pieces" if embed_init else "") + \
+        shared_note
     student_dir = out / "student"
     shutil.rmtree(student_dir, ignore_errors=True)
     shutil.copytree(cache / "student" / "best", student_dir)
@@ -315,14 +351,14 @@ def run(cfg: RunConfig, log=print) -> dict:
     n_student = count_parameters(student)
     stages.run("student_eval", lambda: record(
         "student_fp32", albert_logits(student, tok, test.texts, test.pairs, max_length=ml).argmax(1).tolist(),
-        params=n_student, bytes=folder_bytes(student_dir, ("model.safetensors", "spiece.model")),
+        params=n_student, bytes=folder_bytes(student_dir, ("model.safetensors", "spiece.model", "vocab.txt")),
         latency_ms=rep.latency_ms(lambda t: albert_logits(student, tok, [t], max_length=ml), test.texts),  # texts
         # alone: the latency of a pair is that of its joined length, which the single texts already span
         note=f"ALBERT {cfg.student} (E={mcfg.embedding_size}, H={mcfg.hidden_size}, {mcfg.num_hidden_layers} passes "
              f"of 1 shared layer, vocab {mcfg.vocab_size}, max_length {ml}) distilled on {len(transfer_texts)} "
              f"texts, {history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
              f"+ CE on labels{init_note}); "
-             "bytes = fp32 safetensors + spiece.model"))
+             "bytes = fp32 safetensors + tokenizer file"))
 
     # -- int8 + convert --------------------------------------------------------------------------------------------
     from .evaluate import int8_logits
@@ -423,10 +459,11 @@ def _train_spiece(texts, spdir: Path, vocab: int, seed: int, key: dict, log) -> 
     stamp(spdir, key)
 
 
-def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=False) -> dict:
+def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=False,
+             shared=False) -> dict:
     """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan)."""
     from .data import covering_length
-    from .plan import plan_run
+    from .plan import plan_run, teacher_scale
     from .teacher import teacher_tokenizer
 
     sample = train.texts[:5000]  # lengths from a sample: tokenizing 30k texts twice is not free on 2 cores
@@ -453,8 +490,9 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
                  # an n-gram teacher labels a text in microseconds (a lookup, a sparse dot product): it labels the
                  # whole pool. Its fit (1 + 5 cross-fitting LR fits) is not in the plan: 2.0x the baseline stage in
                  # the one measured zh-reviews run (benchmarks/results/demo_zh.json)
-                 teacher_scale=1e-3 if ngram else 1.0,
-                 embed_init_pieces=tok.vocab_size if S["embed_init"] and not ngram else 0)
+                 teacher_scale=1e-3 if ngram else teacher_scale(Path(cfg.teacher) if teacher_given else backbone),
+                 embed_init_pieces=tok.vocab_size if S["embed_init"] and not ngram and not shared else 0,
+                 teacher_per_student_step=shared and S["hidden_weight"] > 0)
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
            "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,
@@ -477,7 +515,7 @@ def _dkey(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel, embed_init: bool) ->
 
 
 def _distill(sdir: Path, key: dict, dcfg, mcfg, spdir, texts, pairs, y, logits, vectors, init_rows, dev_sel, labels,
-             cfg, log) -> list[dict]:
+             cfg, log, init_state=None, hidden=None) -> list[dict]:
     """The student, resumable: an interrupted run with the same settings continues where it stopped."""
     from .distill import TrainingInterrupted, distill
 
@@ -494,6 +532,7 @@ def _distill(sdir: Path, key: dict, dcfg, mcfg, spdir, texts, pairs, y, logits, 
         res = distill(sdir, cfg=dcfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=texts, train_labels=y,
                       teacher_logits=logits, dev_texts=dev_sel.texts, dev_labels=dev_sel.label_ids(labels),
                       train_pairs=pairs, dev_pairs=dev_sel.pairs, teacher_vectors=vectors, init_embeddings=init_rows,
+                      init_state=init_state, hidden_transfer=hidden,
                       overwrite=not resume, resume=resume, progress=cfg.progress, log=log)
     except TrainingInterrupted as e:
         raise TrainingInterrupted(str(e).split(" — ")[0] + " — rerun the same command: the cached stages are "

@@ -30,7 +30,24 @@ C_INT8 = 4.2e-4
 C_EMBED_INIT = 2.1e-3
 INT8_TRIALS = 3  # all-int8 plus a couple of sensitivity trials, typically
 FIXED_S = 30.0 + 70.0  # baseline + tokenizer; convert (6 artifacts at one length)
+MINILM_MACS_PER_TOKEN = 6 * (4 * 384 * 384 + 2 * 384 * 1536)
 STUDENT_SCALE = {"tiny": 1.0, "micro": 0.05, "base": 6.0}  # relative to tiny (H=312): ~H^2 per token per pass
+
+
+def teacher_scale(folder) -> float:
+    """A teacher's cost per token relative to MiniLM-L6 (the teacher the constants were measured with): the
+    multiply-adds of its layers, from its config.json (1.0 when the config does not say)."""
+    import json
+    from pathlib import Path
+
+    try:
+        c = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+        h = int(c["hidden_size"])
+        per_layer = 4 * h * h + 2 * h * int(c.get("intermediate_size", 4 * h))
+        layers = int(c["num_hidden_layers"]) * int(c.get("inner_group_num", 1))
+    except (OSError, ValueError, KeyError, TypeError):
+        return 1.0
+    return layers * per_layer / MINILM_MACS_PER_TOKEN
 
 
 class BudgetTooSmall(InputError):
@@ -53,12 +70,15 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
              student_tokens: float, student_max_length: int, student_layers: int, student_preset: str,
              student_batch: int, student_min_steps: int, student_epochs: int, finetune_teacher: bool,
              teacher_batch: int, teacher_min_steps: int, teacher_epochs: int, teacher_scale: float = 1.0,
-             embed_init_pieces: int = 0) -> Plan:
+             embed_init_pieces: int = 0, teacher_per_student_step: bool = False) -> Plan:
     """budget_s None: everything (`--full`). n_pool: labeled training texts + unlabeled texts available for transfer.
-    embed_init_pieces: student pieces the teacher reads to initialise the student's embeddings (0: none)."""
+    embed_init_pieces: student pieces the teacher reads to initialise the student's embeddings (0: none).
+    teacher_per_student_step: the teacher also runs forward on every student batch (hidden-state transfer)."""
     c_ti = C_TEACHER_INFER * teacher_scale * teacher_tokens
     c_tt = C_TEACHER_TRAIN * teacher_scale * teacher_tokens
     c_s = C_STUDENT * STUDENT_SCALE.get(student_preset, 1.0) * student_tokens * student_layers
+    if teacher_per_student_step:
+        c_s += C_TEACHER_INFER * teacher_scale * student_tokens
     int8 = (INT8_TRIALS * n_dev + n_test) * student_max_length * C_INT8
     fixed = FIXED_S + int8 + (n_dev + n_test) * c_ti + embed_init_pieces * C_EMBED_INIT * teacher_scale
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from .errors import first_line
-from .stages import load_note
+from .stages import folder_bytes, load_note
 
 MODELS = ("baseline_tfidf", "teacher", "student_fp32", "student_int8")
 
@@ -93,7 +93,7 @@ def int8_bytes(bundle: dict, student, student_dir: Path, recipe: dict | None) ->
     for a in bundle.get("artifacts", []) if isinstance(bundle, dict) else []:
         if a.get("format") == "executorch" and a.get("precision") == "int8" and a.get("bytes"):
             return int(a["bytes"]), "bytes = the int8 .pte with its tokenizer inside"
-    # estimate: int8 weights for quantized linears and the embedding table, fp32 for the rest, + spiece.model
+    # estimate: int8 weights for quantized linears and the embedding table, fp32 for the rest, + tokenizer
     fp32 = set((recipe or {}).get("fp32_modules", []))
     emb8 = (recipe or {}).get("int8_embeddings", True)
     total = 0
@@ -106,8 +106,8 @@ def int8_bytes(bundle: dict, student, student_dir: Path, recipe: dict | None) ->
                 total += p.numel() + 4 * p.shape[0]
             else:
                 total += 4 * p.numel()
-    total += (student_dir / "spiece.model").stat().st_size
-    return total, "bytes ESTIMATED (no .pte built): int8 weights + scales, fp32 rest, + spiece.model"
+    total += folder_bytes(student_dir, ("spiece.model", "vocab.txt"))
+    return total, "bytes ESTIMATED (no .pte built): int8 weights + scales, fp32 rest, + the tokenizer file"
 
 
 def latency_ms(predict_one, texts: list[str], n: int = 50) -> float:

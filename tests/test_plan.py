@@ -37,6 +37,21 @@ def test_budget_too_small_says_what_fits():
         plan_run(budget_s=60, **DOCS)
 
 
+def test_teacher_scale_from_its_config(tmp_path):
+    import json
+
+    from albert_edge.plan import teacher_scale
+
+    (tmp_path / "config.json").write_text(json.dumps({"hidden_size": 768, "intermediate_size": 3072,
+                                                      "num_hidden_layers": 12}))
+    assert teacher_scale(tmp_path) == pytest.approx(8.0)  # ALBERT/BERT-base: 2x the layers, 4x the width^2 of MiniLM
+    assert teacher_scale(tmp_path / "missing") == 1.0
+    heavy = plan_run(budget_s=2400, **dict(TWEETS, teacher_scale=2.0))
+    per_step = plan_run(budget_s=2400, **dict(TWEETS, teacher_per_student_step=True))
+    base = plan_run(budget_s=2400, **TWEETS)
+    assert heavy.teacher_train < base.teacher_train and per_step.student_steps < base.student_steps
+
+
 def test_full_uses_everything():
     p = plan_run(budget_s=None, **TWEETS)
     assert p.teacher_train == TWEETS["n_train"] and p.transfer == TWEETS["n_pool"] and p.student_epochs >= 3
