@@ -21,6 +21,7 @@ from rich.console import Console
 from . import __version__
 from .backends import names as backend_names
 from .errors import AlbertEdgeError, InputError
+from .pipeline import StudentVocab
 
 # Known-harmless import noise from the toolchain (see TOOLCHAIN notes): torchao's optional CUDA kernels that a CPU box
 # cannot load, and torch's deprecation notice for torchao's Enum registration. Users see real warnings only.
@@ -380,6 +381,7 @@ def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.ts
             backbone: Annotated[Optional[Path], Opt("--backbone", help="HF encoder fine-tuned here (default all-MiniLM-L6-v2).")] = None,
             unlabeled: Annotated[Optional[Path], Opt("--unlabeled", help="In-domain text, one per line (UTF-8), labeled by the teacher.")] = None,
             student: Annotated[Optional[str], Opt("--student", help="Student preset: tiny, micro, base.")] = None,
+            student_vocab: Annotated[Optional[StudentVocab], Opt("--student-vocab", help="own: a SentencePiece trained on the data (default); teacher: an ALBERT teacher's vocabulary, its embeddings copied and hidden states transferred.")] = None,
             max_drop: Annotated[Optional[float], Opt("--max-drop", help="int8 accuracy budget on dev.")] = None,
             budget_minutes: Annotated[Optional[float], Opt("--budget-minutes", help="Time the run plans for (2 cores).")] = None,
             out: Annotated[Optional[Path], Opt("--out", "-o", help="Run folder.")] = None,
@@ -403,6 +405,8 @@ def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.ts
         if v is not None:
             setattr(cfg, k, str(v) if isinstance(v, Path) else v)
     cfg.progress = not quiet
+    if student_vocab is not None:
+        cfg.overrides = {**cfg.overrides, "same_vocab": student_vocab is StudentVocab.teacher}
     r = run_pipeline(cfg, log=lambda m: err.print(m))
     for n in ("baseline_tfidf", "teacher", "student_fp32", "student_int8"):
         if n in r:

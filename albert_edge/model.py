@@ -24,6 +24,11 @@ def gelu_tanh(x: torch.Tensor) -> torch.Tensor:
     return 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * (x * x * x))))
 
 
+# Training (module.training) uses PyTorch's fused kernels for the same functions: the written-out forms above cost
+# ~30% of a CPU training step in elementwise passes; only eval graphs are exported, and they keep the written-out form.
+FUSED_FOR_TRAINING = {"gelu_new": lambda x: F.gelu(x, approximate="tanh"),
+                      "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh")}
+
 # HF's hidden_act names -> functions. gelu_new is the tanh approximation ALBERT was trained with.
 ACTIVATIONS = {
     "gelu": lambda x: F.gelu(x),
@@ -134,6 +139,8 @@ class LayerNorm(nn.Module):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:  # fused kernel (see FUSED_FOR_TRAINING)
+            return F.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)
         return layer_norm(x, self.weight, self.bias, self.eps)
 
 
@@ -190,10 +197,12 @@ class AlbertLayer(nn.Module):
         self.ffn_output = nn.Linear(cfg.intermediate_size, cfg.hidden_size)
         self.full_layer_layer_norm = LayerNorm(cfg.hidden_size, cfg.layer_norm_eps)
         self.act = ACTIVATIONS[cfg.hidden_act]
+        self.act_training = FUSED_FOR_TRAINING.get(cfg.hidden_act, self.act)
 
     def forward(self, x: torch.Tensor, mask_bias: torch.Tensor) -> torch.Tensor:
         a = self.attention(x, mask_bias)
-        return self.full_layer_layer_norm(a + self.ffn_output(self.act(self.ffn(a))))
+        act = self.act_training if self.training else self.act
+        return self.full_layer_layer_norm(a + self.ffn_output(act(self.ffn(a))))
 
 
 class AlbertLayerGroup(nn.Module):

@@ -28,12 +28,19 @@ import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
 from pathlib import Path
 
 from .errors import InputError, MissingExtraError
 from .stages import Stages, digest, folder_bytes, stamp, stamp_ok
 
 NGRAM = "ngram"  # --teacher ngram: albert_edge.ngram_teacher instead of a neural teacher
+
+
+class StudentVocab(str, Enum):
+    """Whose vocabulary the student reads (knob `same_vocab`)."""
+    own = "own"  # a SentencePiece trained on the training texts (any teacher)
+    teacher = "teacher"  # an ALBERT teacher's own: embeddings copied, hidden states transferred (training.same_vocab)
 
 # Knobs every run resolves; `overrides` (or config.json) may set any of them. "auto" = decided from the data/budget
 # (buckets "auto": the converters' default length buckets up to the run's max_length).
@@ -42,17 +49,17 @@ KNOBS = {
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
                     alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                    embed_init=True, same_vocab=True, hidden_weight=1.0),
+                    embed_init=True, same_vocab=False, hidden_weight=1.0),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
                  alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                 embed_init=True, same_vocab=True, hidden_weight=1.0),
+                 embed_init=True, same_vocab=False, hidden_weight=1.0),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
                   test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32], embed_init=True,
-                  same_vocab=True, hidden_weight=1.0),
+                  same_vocab=False, hidden_weight=1.0),
 }
 
 
@@ -202,6 +209,9 @@ def run(cfg: RunConfig, log=print) -> dict:
         src = Path(cfg.teacher) if teacher_given else backbone
         vocab_src = shared_tokenizer_folder(src, teacher_given.tokenizer if teacher_given else teacher_tokenizer(src),
                                             train.texts, S["length_cap"], log)
+    if S["same_vocab"] and vocab_src is None:
+        log("   --student-vocab teacher needs an ALBERT teacher whose tokenizer albert-edge reads; the student trains "
+            "its own vocabulary")
     if vocab_src is not None:
         from .training.same_vocab import adopt_tokenizer
 

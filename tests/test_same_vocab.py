@@ -38,7 +38,7 @@ def test_run_student_reads_the_albert_teachers_vocabulary(tmp_path, albert_teach
     logs = []
     r = run(RunConfig(out=str(tmp_path / "run"), mode="smoke", data=str(data), label_column="sentiment",
                       teacher=str(albert_teacher), convert=False, progress=False,
-                      overrides={"student_epochs": 2}), log=logs.append)
+                      overrides={"student_epochs": 2, "same_vocab": True}), log=logs.append)  # --student-vocab teacher
     student = tmp_path / "run" / "student"
     assert (student / "vocab.txt").read_bytes() == (albert_teacher / "vocab.txt").read_bytes()
     assert not (student / "spiece.model").exists()
