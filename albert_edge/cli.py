@@ -478,7 +478,7 @@ Device = Annotated[str, typer.Option("--device", "-d", help="host | qemu-aarch64
 def bench(artifacts: Annotated[list[Path], typer.Argument(help=".pte / .tflite / .onnx artifacts.")],
           device: Device = "host",
           threads: Annotated[int, typer.Option(help="Runtime threads (XNNPACK / intra-op).")] = 1,
-          runs: Annotated[int, typer.Option(help="Timed runs per artifact.")] = 50,
+          runs: Annotated[Optional[int], typer.Option(help="Timed runs per artifact (default 50).")] = None,
           warmup: Annotated[int, typer.Option(help="Untimed runs after the first one.")] = 5,
           seq_len: Annotated[Optional[int], typer.Option(help="Sequence length (method forward_<L> of a multi-length .pte; dynamic .onnx).")] = None,
           timeout: Annotated[Optional[float], typer.Option(help="Seconds per artifact before giving up (default 900, emulated 7200).")] = None,
@@ -491,11 +491,16 @@ def bench(artifacts: Annotated[list[Path], typer.Argument(help=".pte / .tflite /
     from .bench.commands import bench_command, bench_texts_command
 
     if texts is not None:
+        extra = [f for f, v in (("--runs", runs), ("--seq-len", seq_len), ("--report", report),
+                                ("--accuracy", accuracy)) if v]
+        if extra:
+            raise InputError(f"--texts runs each text once at its own length: {', '.join(extra)} do not apply; "
+                             "drop them, or bench without --texts")
         bench_texts_command(artifacts, texts, buckets=buckets, device=device, threads=threads, warmup=warmup,
                             timeout=timeout, json_out=json_out)
         return
-    bench_command(artifacts, device=device, threads=threads, runs=runs, warmup=warmup, seq_len=seq_len,
-                  timeout=timeout, json_out=json_out, report=report, accuracy=accuracy, console=err)
+    bench_command(artifacts, device=device, threads=threads, runs=50 if runs is None else runs, warmup=warmup,
+                  seq_len=seq_len, timeout=timeout, json_out=json_out, report=report, accuracy=accuracy, console=err)
 
 
 device_app = typer.Typer(no_args_is_help=True, help="Prepare and check benchmark devices.")

@@ -476,8 +476,11 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     from .plan import plan_run, teacher_scale
     from .teacher import teacher_tokenizer
 
-    sample = train.texts[:5000]  # lengths from a sample: tokenizing 30k texts twice is not free on 2 cores
-    pairs = train.pairs[:5000] if train.pairs is not None else None
+    # lengths from a seeded random sample (tokenizing 30k texts twice is not free on 2 cores); not the first 5,000:
+    # the split lists the training texts label by label, and classes can differ in length
+    pick = sorted(random.Random(cfg.seed).sample(range(len(train)), min(5000, len(train))))
+    sample = [train.texts[i] for i in pick]
+    pairs = [train.pairs[i] for i in pick] if train.pairs is not None else None
     s_lens = [len(tok.encode(t, pairs[i] if pairs else None).ids) for i, t in enumerate(sample)]
     if ngram:  # no sequence length to plan for
         t_lens = s_lens

@@ -154,3 +154,6 @@ def test_cli_bench_texts_runs_each_text_at_its_bucket(pte_dir, tmp_path):
     empty.write_text("\n \n")
     r = subprocess.run([*cli, "bench", str(pte), "--texts", str(empty)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "no non-empty lines" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([*cli, "bench", str(pte), "--texts", str(texts), "--runs", "5", "--report", str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "--runs, --report do not apply" in r.stderr and "Traceback" not in r.stderr

@@ -158,3 +158,17 @@ def test_cli_run_error_is_one_line(tmp_path):
     lines = [x for x in r.stderr.splitlines() if x.strip() and "warning" not in x.lower() and "Failed to load" not in x]
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert len(lines) == 1 and "no column 'label'; available columns: sentiment, confidence, text" in lines[0], r.stderr
+
+
+def test_lengths_are_planned_from_every_class(spiece_dir):
+    """The split lists training texts label by label: 6,000 short texts of one class before 1,000 long ones of the
+    other. The planned length must cover the long class (a first-5,000 sample saw none of it)."""
+    from albert_edge.data import Dataset
+    from albert_edge.pipeline import KNOBS, RunConfig, _resolve
+    from albert_edge.tokenizer import load_tokenizer
+
+    train = Dataset(["short one"] * 6000 + [" ".join(["many words here"] * 12)] * 1000, ["a"] * 6000 + ["b"] * 1000)
+    dev = train.subset(list(range(0, 7000, 50)))
+    r = _resolve(dict(KNOBS["default"]), RunConfig(), train, dev, dev, [], load_tokenizer(spiece_dir), None, None,
+                 lambda m: None, ngram=True)
+    assert r["max_length"] >= 36
