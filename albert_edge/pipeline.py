@@ -501,8 +501,8 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
                  else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],
                  teacher_min_steps=S["teacher_min_steps"], teacher_epochs=S["teacher_epochs"],
                  # an n-gram teacher labels a text in microseconds (a lookup, a sparse dot product): it labels the
-                 # whole pool. Its fit (1 + 5 cross-fitting LR fits) is not in the plan: 2.0x the baseline stage in
-                 # the one measured zh-reviews run (benchmarks/results/demo_zh.json)
+                 # whole pool. Its fit (1 + 5 cross-fitting LR fits) is not in the plan: 3.4x the baseline stage in
+                 # the measured zh-reviews run (41.7 s vs 12.3 s, benchmarks/results/demo_zh.json)
                  teacher_scale=1e-3 if ngram else teacher_scale(Path(cfg.teacher) if teacher_given else backbone),
                  embed_init_pieces=tok.vocab_size if S["embed_init"] and not ngram and not shared else 0,
                  teacher_per_student_step=shared and S["hidden_weight"] > 0)
