@@ -199,8 +199,9 @@ def run(cfg: RunConfig, log=print) -> dict:
     from .tokenizer import load_tokenizer
 
     backbone = None if teacher_given or ngram else (Path(cfg.backbone) if cfg.backbone else _default_backbone())
-    # an ALBERT teacher (given, or a backbone fine-tuned here) lends the student its vocabulary: embeddings copied,
-    # hidden states transferred (training.same_vocab); any other teacher: a SentencePiece trained on the data
+    # --student-vocab teacher: an ALBERT teacher (given, or a backbone fine-tuned here) lends the student its
+    # vocabulary, embeddings copied and hidden states transferred (training.same_vocab); otherwise (the default,
+    # measured better in benchmarks/results/same_vocab_zh.json) a SentencePiece trained on the data
     vocab_src = None
     if S["same_vocab"] and not ngram:
         from .teacher import teacher_tokenizer

@@ -115,3 +115,16 @@ def test_length_buckets_by_default_and_bad_lists():
     for bad, msg in ((",", "empty"), ("600", "outside 3..512"), ("2", "outside"), ("a,b", "give integers")):
         with pytest.raises(InputError, match=msg):
             parse_seq_lens(bad, 512)
+
+
+def test_convert_prints_only_its_own_lines(tiny_ckpt, tmp_path):
+    """The toolchains' developer output (LiteRT's XNNPACK INFO line, tqdm, absl) stays out of a user's terminal: it is
+    written by C++ to the file descriptors, so only a real process shows it."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", "from albert_edge.cli import run; run()", "convert", str(tiny_ckpt),
+                        "--to", "tflite", "--precision", "fp32", "--seq-len", "16", "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "INFO" not in r.stdout + r.stderr and "Traceback" not in r.stderr, r.stderr
