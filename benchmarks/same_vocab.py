@@ -26,10 +26,13 @@ W = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("runs/same_vocab")
 W.mkdir(parents=True, exist_ok=True)
 ML = 64
 torch.set_num_threads(2)
-c = corpora.get("zh-reviews"); ds = c.read(c); labels = ds.label_names
+c = corpora.get("zh-reviews")
+ds = c.read(c)
+labels = ds.label_names
 sp = split_dataset(ds, dev=0.1, test=0.1, seed=0)
 tr, dv, te = (ds.subset(sp[s]) for s in ("train", "dev", "test"))
-tr = tr.subset(stratified_subsample(tr, N, seed=0)); dsel = dv.subset(stratified_subsample(dv, 1000, seed=0))
+tr = tr.subset(stratified_subsample(tr, N, seed=0))
+dsel = dv.subset(stratified_subsample(dv, 1000, seed=0))
 ytr, yte = tr.label_ids(labels), np.array(te.label_ids(labels))
 res = {"n_train": len(tr), "max_length": ML, "test_n": len(te)}
 def log(m): print(m, flush=True)
@@ -37,23 +40,29 @@ def acc(folder, tokdir):
     m = load_checkpoint(folder).model.eval()
     return float((albert_logits(m, load_tokenizer(tokdir), te.texts, max_length=ML).argmax(1) == yte).mean())
 # WordPiece vocabulary on the training reviews (as the Chinese ALBERT family ships: vocab.txt, BertTokenizer)
-wp = W / "wp"; wp.mkdir(exist_ok=True)
+wp = W / "wp"
+wp.mkdir(exist_ok=True)
 t = tokenizers.BertWordPieceTokenizer(lowercase=True)
 t.train_from_iterator(tr.texts, vocab_size=8000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
 vocab = sorted(t.get_vocab().items(), key=lambda kv: kv[1])
 (wp / "vocab.txt").write_text("".join(w + "\n" for w, _ in vocab), encoding="utf-8")
 (wp / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "BertTokenizer", "do_lower_case": True}))
-wtok = load_tokenizer(wp); res["wordpiece_vocab"] = wtok.vocab_size
+wtok = load_tokenizer(wp)
+res["wordpiece_vocab"] = wtok.vocab_size
 # teacher: a 4-pass ALBERT (E128/H312) trained on the labels
-tcfg = student_preset("tiny", vocab_size=wtok.vocab_size, labels=labels, max_length=ML); tcfg.num_hidden_layers = 3
+tcfg = student_preset("tiny", vocab_size=wtok.vocab_size, labels=labels, max_length=ML)
+tcfg.num_hidden_layers = 3
 t0 = time.time()
 r = distill(W / "teacher", cfg=DistillConfig(epochs=4, batch_size=32, lr=5e-4, alpha=0.0, max_length=ML, patience=99),
             model_config=tcfg, tokenizer_dir=wp, train_texts=tr.texts, train_labels=ytr, teacher_logits=None,
             dev_texts=dsel.texts, dev_labels=dsel.label_ids(labels), overwrite=True, progress=False, log=log)
-res["teacher"] = {"test": acc(r.best, wp), "s": round(time.time() - t0, 1), "history": r.history}; log(res["teacher"])
+res["teacher"] = {"test": acc(r.best, wp), "s": round(time.time() - t0, 1), "history": r.history}
+log(res["teacher"])
 teacher = load_teacher(r.best, max_length=ML)
 lg = teacher.logits(tr.texts, batch_size=64)
 enc = albert_encoder(teacher.model)
+
+
 def student(name, tokdir, **kw):
     mcfg = student_preset("tiny", vocab_size=load_tokenizer(tokdir).vocab_size, labels=labels, max_length=ML)
     mcfg.num_hidden_layers = 2
@@ -67,7 +76,10 @@ def student(name, tokdir, **kw):
                                             hidden_weight=hw),
                 model_config=mcfg, tokenizer_dir=tokdir, train_texts=tr.texts, train_labels=ytr, teacher_logits=lg,
                 dev_texts=dsel.texts, dev_labels=dsel.label_ids(labels), overwrite=True, progress=False, log=log, **kw)
-    res[name] = {"test": acc(r.best, tokdir), "s": round(time.time() - t0, 1), "history": r.history}; log((name, res[name]))
+    res[name] = {"test": acc(r.best, tokdir), "s": round(time.time() - t0, 1), "history": r.history}
+    log((name, res[name]))
+
+
 if not (W / "spiece" / "spiece.model").exists():
     _train_spiece(tr.texts, W / "spiece", 8000, 0, {}, log)
 student("own_spiece", W / "spiece")

@@ -105,4 +105,5 @@ def test_tokenizer_that_differs_from_hf_is_not_shared(albert_teacher):
     assert shared_tokenizer_folder(albert_teacher, wrong, ["the good and bad"], 32, logs.append) is None
     assert "differs from the teacher's HF tokenizer on 1 of 1" in logs[0]
     right = transformers.AutoTokenizer.from_pretrained(str(albert_teacher))
-    assert shared_tokenizer_folder(albert_teacher, right, ["the good and bad 我很喜欢"], 32, logs.append) == albert_teacher
+    shared = shared_tokenizer_folder(albert_teacher, right, ["the good and bad 我很喜欢"], 32, logs.append)
+    assert shared == albert_teacher
