@@ -37,15 +37,17 @@ def load(path: PathLike, *, max_length: int | None = None):
 
 def convert(src: PathLike, out: PathLike, *, formats: str | Iterable[str] = ("executorch", "tflite", "onnx"),
             precisions: str | Iterable[str] = ("fp32", "int8"), seq_lens: str | Iterable[int] | None = None,
-            overwrite: bool = False, calib: PathLike | None = None, log: Callable[[str], None] | None = None):
+            overwrite: bool = False, calib: PathLike | None = None, workers: int | None = None,
+            log: Callable[[str], None] | None = None):
     """Convert a checkpoint (or quantized checkpoint) into verified artifacts + manifest.json in `out`; returns the
-    albert_edge.manifest.Manifest. `seq_lens=None`: length buckets 16/32/48/64/128 up to the model's maximum."""
+    albert_edge.manifest.Manifest. `seq_lens=None`: length buckets 16/32/48/64/128 up to the model's maximum.
+    `workers`: conversions side by side in that many processes (None: one per core, at most 3)."""
     from converters import convert_checkpoint
 
     as_list = (lambda v: [v] if isinstance(v, str) else list(v))
     return convert_checkpoint(src, out, formats=as_list(formats), precisions=as_list(precisions),
                               seq_lens=seq_lens if seq_lens is None or isinstance(seq_lens, str) else list(seq_lens),
-                              overwrite=overwrite, calib=calib, log=log)
+                              overwrite=overwrite, calib=calib, workers=workers, log=log)
 
 
 def bench(artifacts: Iterable[PathLike], *, device: str = "host", threads: int = 1, runs: int = 20, warmup: int = 3,

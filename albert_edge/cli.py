@@ -459,12 +459,13 @@ def convert(src: Annotated[Path, typer.Argument(help="HF ALBERT folder (fp32) or
             precision: Annotated[str, typer.Option("--precision", help="fp32,int8 (int8 from an fp32 SRC: dynamic quantization).")] = "fp32,int8",
             seq_len: Annotated[Optional[str], typer.Option("--seq-len", help="Length buckets, e.g. 32,64,128 (default 16,32,48,64,128 up to the model's maximum; weights shared).")] = None,
             overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty --out.")] = False,
-            calib: Annotated[Optional[Path], typer.Option("--calib", help="Sentences, one per line: static int8 activations for .pte.")] = None) -> None:
+            calib: Annotated[Optional[Path], typer.Option("--calib", help="Sentences, one per line: static int8 activations for .pte.")] = None,
+            workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Conversions side by side in this many processes (default: one per core, at most 3).")] = None) -> None:
     """Convert to .pte / .tflite / .onnx, each verified in its runtime and carrying its tokenizer; writes manifest.json."""
     from . import convert as convert_api
 
     manifest = convert_api(src, out, formats=to, precisions=precision, seq_lens=seq_len, overwrite=overwrite,
-                           calib=calib, log=lambda m: err.print(m, highlight=False))
+                           calib=calib, workers=workers, log=lambda m: err.print(m, highlight=False))
     for a in manifest.artifacts:
         typer.echo(f"{out / a.file}\t{a.backend}\t{a.precision}\t{a.bytes / 1e6:.2f} MB")
     typer.echo(f"{out / 'manifest.json'}")

@@ -5,8 +5,15 @@ stage times of `make demo` in benchmarks/results/demo.json (MiniLM-L6 teacher, A
 
     teacher fine-tuning   131 s for 5,000 tweets x ~33 WordPiece tokens (+ 1,500 dev predictions)   ~7.0e-4 s/token
     teacher inference     149 s for 16,000 tweets x ~33 tokens                                      ~2.8e-4 s/token
-    student distillation  248 s for 3 epochs x 16,000 tweets x 30.7 tokens x 2 layer passes         ~8.4e-5 s/token/pass
-    int8 search + test    40 s per dev trial of 1,500 texts padded to 64 tokens, batch 1            ~4.2e-4 s/token
+    student distillation  1,038 s for 7 epochs x 13,891 reviews x 50.6 tokens x 2 layer passes       ~1.0e-4 s/token/pass
+                          (benchmarks/results/demo_zh.json, fused training kernels, dev checks included; a
+                          micro-benchmark of one step gives 0.92-1.07e-4 at 24-128 tokens on the same machine)
+    int8 search           the all-int8 dev trial of 1,500 texts padded to max_length, batch 1       ~4.2e-4 s/token
+                          (69 s at 128 tokens in demo_zh.json: one trial, as in every measured run)
+    convert               the int8 .pte, the longest of the conversions that run side by side:      ~30 s/length
+                          144 s for 5 lengths (+ ~15 s of worker start-up; converters/workers.py)
+    artifacts on test     each artifact over the test split in its runtime: 74.5 s for 1,736 reviews
+                          at 128 tokens (demo_zh.json)                                              ~3.3e-4 s/token
     student embedding init  16.6 s for the 8,000 pieces of the tweets' vocabulary through MiniLM
                           (benchmarks/results/demo_run.json, a quiet machine)                       ~2.1e-3 s/piece
 
@@ -25,11 +32,12 @@ from .errors import InputError
 
 C_TEACHER_TRAIN = 7.0e-4
 C_TEACHER_INFER = 2.8e-4
-C_STUDENT = 8.4e-5
+C_STUDENT = 1.0e-4
 C_INT8 = 4.2e-4
 C_EMBED_INIT = 2.1e-3
-INT8_TRIALS = 3  # all-int8 plus a couple of sensitivity trials, typically
-FIXED_S = 30.0 + 70.0  # baseline + tokenizer; convert (6 artifacts at one length)
+C_CONVERT_LENGTH = 30.0
+C_ARTIFACTS = 3.3e-4
+FIXED_S = 30.0 + 15.0  # baseline + tokenizer; conversion workers' start-up
 MINILM_MACS_PER_TOKEN = 6 * (4 * 384 * 384 + 2 * 384 * 1536)
 STUDENT_SCALE = {"tiny": 1.0, "micro": 0.05, "base": 6.0}  # relative to tiny (H=312): ~H^2 per token per pass
 
@@ -70,8 +78,9 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
              student_tokens: float, student_max_length: int, student_layers: int, student_preset: str,
              student_batch: int, student_min_steps: int, student_epochs: int, finetune_teacher: bool,
              teacher_batch: int, teacher_min_steps: int, teacher_epochs: int, teacher_scale: float = 1.0,
-             embed_init_pieces: int = 0, teacher_per_student_step: bool = False) -> Plan:
+             embed_init_pieces: int = 0, teacher_per_student_step: bool = False, convert_lengths: int = 0) -> Plan:
     """budget_s None: everything (`--full`). n_pool: labeled training texts + unlabeled texts available for transfer.
+    convert_lengths: the bundle's length buckets (0: no conversion).
     embed_init_pieces: student pieces the teacher reads to initialise the student's embeddings (0: none).
     teacher_per_student_step: the teacher also runs forward on every student batch (hidden-state transfer)."""
     c_ti = C_TEACHER_INFER * teacher_scale * teacher_tokens
@@ -79,8 +88,9 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     c_s = C_STUDENT * STUDENT_SCALE.get(student_preset, 1.0) * student_tokens * student_layers
     if teacher_per_student_step:
         c_s += C_TEACHER_INFER * teacher_scale * student_tokens
-    int8 = (INT8_TRIALS * n_dev + n_test) * student_max_length * C_INT8
-    fixed = FIXED_S + int8 + (n_dev + n_test) * c_ti + embed_init_pieces * C_EMBED_INIT * teacher_scale
+    int8 = n_dev * student_max_length * C_INT8
+    convert = convert_lengths * C_CONVERT_LENGTH + n_test * student_max_length * C_ARTIFACTS if convert_lengths else 0
+    fixed = FIXED_S + int8 + convert + (n_dev + n_test) * c_ti + embed_init_pieces * C_EMBED_INIT * teacher_scale
 
     def teacher_cost(n: int) -> float:
         if not finetune_teacher or n == 0:

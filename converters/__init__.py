@@ -9,8 +9,6 @@ manifest, and move the staged folder into place only if everything passed.
 
 from __future__ import annotations
 
-import time
-import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -72,28 +70,15 @@ def read_calibration_texts(path: Path, limit: int = 256) -> list[str]:
     return lines[:limit]
 
 
-def convert_checkpoint(src: str | Path, out: str | Path, *, formats=("executorch", "tflite", "onnx"),
-                       precisions=("fp32", "int8"), seq_lens=None, overwrite: bool = False,
-                       calib: str | Path | None = None, log: Callable[[str], None] | None = None):
-    """`albert-edge convert`: every (backend, precision) artifact, verified, in `out` with manifest.json.
-    Returns the albert_edge.manifest.Manifest it wrote."""
-    import torch
-
+def load_job(src: Path, seq_lens, calib_texts: list[str] | None):
+    """(ConversionJob, checkpoint, recipe, kind) of a checkpoint or quantized checkpoint at `seq_lens` (as
+    parse_seq_lens takes them); also what each conversion worker rebuilds for itself (a job holds torch modules,
+    which do not travel between processes)."""
     from albert_edge.checkpoint import load_checkpoint
-    from albert_edge.files import sha256_file
-    from albert_edge.manifest import Manifest, write_manifest
     from albert_edge.quantize import QuantRecipe, is_quantized, load_quantized
-    from albert_edge.tasks import task_of
     from albert_edge.tokenizer import load_tokenizer
 
-    from .bundle import check_out_dir, staged_dir, toolchain_versions
     from .job import ConversionJob
-
-    log = log or (lambda msg: None)
-    specs = [get_backend(b) for b in parse_backends(list(formats))]
-    precisions = parse_choices(list(precisions), PRECISIONS, "precision")
-    src, out = Path(src), Path(out)
-    check_out_dir(out, overwrite)  # refuse early, before any work
 
     calibration = None
     if is_quantized(src):
@@ -102,40 +87,54 @@ def convert_checkpoint(src: str | Path, out: str | Path, *, formats=("executorch
         kind = "quantized-checkpoint"
     else:
         ck, recipe, kind = load_checkpoint(src), QuantRecipe(), "hf-fp32"
-    task = task_of(ck.model)
-    lens = parse_seq_lens(seq_lens, ck.config.max_position_embeddings)
-    calib_texts = None
-    if calib is not None:
-        calib_texts = read_calibration_texts(Path(calib))
-        if kind == "hf-fp32":
+        if calib_texts is not None:
             recipe = QuantRecipe(activations="static")
-    tok = load_tokenizer(src)
-    torch.manual_seed(0)
-    job = ConversionJob(model=ck.model.eval(), tokenizer=tok, seq_lens=lens, recipe=recipe,
+    lens = parse_seq_lens(seq_lens, ck.config.max_position_embeddings)
+    job = ConversionJob(model=ck.model.eval(), tokenizer=load_tokenizer(src), seq_lens=lens, recipe=recipe,
                         calibration_texts=calib_texts, calibration_inputs=calibration)
+    return job, ck, recipe, kind
+
+
+def convert_checkpoint(src: str | Path, out: str | Path, *, formats=("executorch", "tflite", "onnx"),
+                       precisions=("fp32", "int8"), seq_lens=None, overwrite: bool = False,
+                       calib: str | Path | None = None, workers: int | None = None,
+                       log: Callable[[str], None] | None = None):
+    """`albert-edge convert`: every (backend, precision) artifact, verified, in `out` with manifest.json.
+    `workers`: conversions run side by side in that many processes (default: one per core, at most 3; 1: in this
+    process). Returns the albert_edge.manifest.Manifest it wrote."""
+    from albert_edge.files import sha256_file
+    from albert_edge.manifest import Manifest, write_manifest
+    from albert_edge.tasks import task_of
+
+    from .bundle import check_out_dir, staged_dir, toolchain_versions
+    from .workers import convert_groups, default_workers, groups
+
+    log = log or (lambda msg: None)
+    specs = [get_backend(b) for b in parse_backends(list(formats))]
+    precisions = parse_choices(list(precisions), PRECISIONS, "precision")
+    src, out = Path(src), Path(out)
+    check_out_dir(out, overwrite)  # refuse early, before any work
+    calib_texts = read_calibration_texts(Path(calib)) if calib is not None else None
+    job, ck, recipe, kind = load_job(src, seq_lens, calib_texts)
+    task, lens = task_of(ck.model), job.seq_lens
     weights = next((src / n for n in ("model.safetensors", "pytorch_model.bin") if (src / n).is_file()), None)
     source = {"path": str(src), "kind": kind, "architecture": task.architecture,
               "weights_sha256": sha256_file(weights) if weights else None, "config": ck.config.to_hf_dict()}
     if kind == "quantized-checkpoint":
         source["quantization"] = recipe.to_dict()
 
-    artifacts = []
-    with staged_dir(out, overwrite=overwrite) as tmp, warnings.catch_warnings():
-        # torch.export's own deprecation notice, raised from inside torch on every export: not the user's to act on
-        warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)", category=FutureWarning)
+    with staged_dir(out, overwrite=overwrite) as tmp:
         bundle = job.bundle()
         for name, data in bundle.all_files().items():
             (tmp / name).write_bytes(data)
-        for spec in specs:
-            for prec in precisions:
-                t0 = time.perf_counter()
-                log(f"converting {spec.name.value} {prec} ({task.name.value}, seq len {', '.join(map(str, lens))})")
-                entry = spec.load_converter().convert(job, precision=prec, out_dir=tmp)
-                entry.convert_seconds = round(time.perf_counter() - t0, 2)
-                artifacts.append(entry)
-                log(f"  {entry.file}: {entry.bytes / 1e6:.2f} MB, parity ok")
-                for w in entry.details.get("warnings", []):
-                    log(f"  warning: {entry.file}: {w}")
+        group_specs = [{"src": str(src), "out_dir": str(tmp), "seq_lens": lens, "calib_texts": calib_texts,
+                        "backend": b, "precisions": list(p)} for b, p in groups([s.name.value for s in specs],
+                                                                                  precisions)]
+        artifacts = convert_groups(group_specs, workers=default_workers() if workers is None else workers, log=log)
+        for entry in artifacts:
+            log(f"  {entry.file}: {entry.bytes / 1e6:.2f} MB, parity ok ({entry.convert_seconds:.0f} s)")
+            for w in entry.details.get("warnings", []):
+                log(f"  warning: {entry.file}: {w}")
         manifest = Manifest(task=task.name.value, labels=job.labels, seq_lens=lens, tokenizer=bundle.manifest_entry(),
                             source=source, toolchain=toolchain_versions(specs), artifacts=artifacts)
         write_manifest(tmp, manifest)

@@ -38,7 +38,8 @@ def _imports():
 
 
 def method_names(seq_lens: list[int]) -> dict[int, str]:
-    """`forward` = the longest length; with several lengths also `forward_<L>` for each (BUNDLE_FORMAT.md)."""
+    """`forward` = the longest length, `forward_<L>` each shorter one (BUNDLE_FORMAT.md). The longest has no
+    `forward_<L>` twin: ExecuTorch would lower the same program a second time (a sixth of a 5-length conversion)."""
     names = {seq_lens[-1]: "forward"}
     if len(seq_lens) > 1:
         names.update({L: f"forward_{L}" for L in seq_lens[:-1]})
@@ -66,9 +67,6 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> ArtifactEnt
     try:
         with torch.no_grad():
             programs = {names[L]: torch.export.export(modules[L], job.example(L), strict=False) for L in job.seq_lens}
-        # the longest length also answers to forward_<L> when several were asked for
-        if len(job.seq_lens) > 1:
-            programs[f"forward_{job.max_len}"] = programs["forward"]
         edge = to_edge_transform_and_lower(
             programs, partitioner=[XnnpackPartitioner()],
             constant_methods={
@@ -97,7 +95,7 @@ def convert(job: ConversionJob, *, precision: str, out_dir: Path) -> ArtifactEnt
     bpte = _bundled_program(et, job, names, runner, Path(out_dir) / f"model_{precision}.bpte")
 
     L = job.max_len
-    methods = {names[x]: x for x in job.seq_lens} | ({f"forward_{L}": L} if len(job.seq_lens) > 1 else {})
+    methods = {names[x]: x for x in job.seq_lens}
     return ArtifactEntry(
         file=path.name, backend=SPEC.name.value, precision=precision, bytes=path.stat().st_size,
         sha256=sha256_file(path), entry_points=methods,

@@ -18,6 +18,7 @@ the training texts; otherwise the student trains its own SentencePiece and the r
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 EMBEDDING_PARTS = ("word_embeddings.weight", "position_embeddings.weight", "token_type_embeddings.weight",
@@ -49,7 +50,8 @@ def shared_tokenizer_folder(folder: Path, hf_tokenizer, texts: list[str], max_le
     except TokenizerError as e:
         log(f"   the teacher's tokenizer is not one albert-edge reads ({e}); the student trains its own vocabulary")
         return None
-    part = texts[:sample]
+    # a seeded random sample, not the first texts: a split may list its texts class by class
+    part = [texts[i] for i in sorted(random.Random(0).sample(range(len(texts)), min(sample, len(texts))))]
     ours = [tok.encode(t, max_length=max_length).ids for t in part]
     theirs = hf_tokenizer(part, truncation=True, max_length=max_length)["input_ids"]
     bad = sum(a != list(b) for a, b in zip(ours, theirs))
@@ -107,16 +109,15 @@ class HiddenTransfer:
 def adopt_tokenizer(src: Path, dest: Path) -> dict:
     """Copy the teacher's tokenizer files into `dest` (the student's tokenizer folder: its checkpoints copy them from
     there); returns the cache key of that vocabulary (a content hash of the files)."""
-    import hashlib
     import shutil
 
     from ..checkpoint import TOKENIZER_FILES
-    from ..files import staged_folder
+    from ..files import sha256_bytes, staged_folder
 
-    h = hashlib.sha256()
+    content = b""
     with staged_folder(dest) as tmp:
         for name in TOKENIZER_FILES:
             if (src / name).is_file():
                 shutil.copyfile(src / name, tmp / name)
-                h.update(name.encode() + (src / name).read_bytes())
-    return {"teacher_vocabulary": h.hexdigest()[:16]}
+                content += name.encode() + (src / name).read_bytes()
+    return {"teacher_vocabulary": sha256_bytes(content)[:16]}
