@@ -355,7 +355,11 @@ def eval_cmd(model: Annotated[Path, typer.Argument(help="ALBERT folder, quantize
                    f"  recall {m['entity_recall']:.4f}  word accuracy {m['word_accuracy']:.4f}  (n={m['n']})")
         return
     ds = _read_labeled(data, text_column, label_column, pair_column, encoding, min_classes=1)
-    m = evaluate_model(model, ds, out_dir=out, max_length=max_length or 64)
+    from .tokenizer import model_max_length
+
+    # a checkpoint is read as far as it was trained (its tokenizer_config.json says; 64 when it does not)
+    trained = model_max_length(model) if model.is_dir() else None
+    m = evaluate_model(model, ds, out_dir=out, max_length=max_length or trained or 64)
     if as_json:
         typer.echo(json.dumps(m))
         return
@@ -383,7 +387,7 @@ def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.ts
             student: Annotated[Optional[str], Opt("--student", help="Student preset: tiny, micro, base.")] = None,
             student_vocab: Annotated[Optional[StudentVocab], Opt("--student-vocab", help="own: a SentencePiece trained on the data (default); teacher: an ALBERT teacher's vocabulary, its embeddings copied and hidden states transferred.")] = None,
             max_drop: Annotated[Optional[float], Opt("--max-drop", help="int8 accuracy budget on dev.")] = None,
-            budget_minutes: Annotated[Optional[float], Opt("--budget-minutes", help="Time the run plans for (2 cores).")] = None,
+            budget_minutes: Annotated[Optional[float], Opt("--budget-minutes", help="Time the run plans for (2 cores). Default 20, stretched to the smallest run when the data needs more; a value given here is refused if too small.")] = None,
             out: Annotated[Optional[Path], Opt("--out", "-o", help="Run folder.")] = None,
             config: Annotated[Optional[Path], Opt("--config", help="A run's config.json: reproduce that run (flags given override it).")] = None,
             full: Annotated[bool, Opt("--full", help="Every text, no time budget.")] = False,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 
 import numpy as np
@@ -48,6 +49,12 @@ def _sklearn():
     return TfidfVectorizer, LogisticRegression, StratifiedKFold
 
 
+def _fit(settings: dict, C: float, texts: list[str], y):
+    Tfidf, LR, _ = _sklearn()
+    vec = Tfidf(**settings)
+    return vec, LR(max_iter=2000, C=C).fit(vec.fit_transform(texts), y)
+
+
 def _join(texts: list[str], pairs: list[str] | None) -> list[str]:
     return texts if pairs is None else [t + " " + p for t, p in zip(texts, pairs)]
 
@@ -68,12 +75,17 @@ class NgramTeacher:
         self.labels = list(label_names)
         self.settings = tfidf_settings(texts)
         self.folds = folds
-        self.vectorizer = Tfidf(**self.settings)
-        self.model = LR(max_iter=2000, C=self.C).fit(self.vectorizer.fit_transform(texts), y)
+        splits = list(KFold(folds, shuffle=True, random_state=seed).split(texts, y))
+        # the full model and the fold models are independent fits: one per core (joblib ships with scikit-learn);
+        # each fit is deterministic, so the result does not depend on how many run at once
+        from joblib import Parallel, delayed
+
+        fits = Parallel(n_jobs=max(1, min(os.cpu_count() or 1, folds + 1)))(
+            delayed(_fit)(self.settings, self.C, t, yy)
+            for t, yy in [(texts, y)] + [([texts[i] for i in f], y[f]) for f, _ in splits])
+        self.vectorizer, self.model = fits[0]
         oof = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        for fit_idx, held_idx in KFold(folds, shuffle=True, random_state=seed).split(texts, y):
-            vec = Tfidf(**self.settings)
-            clf = LR(max_iter=2000, C=self.C).fit(vec.fit_transform([texts[i] for i in fit_idx]), y[fit_idx])
+        for (vec, clf), (_, held_idx) in zip(fits[1:], splits):
             oof[held_idx] = self._log_proba(clf, vec.transform([texts[i] for i in held_idx]))
         self._oof = {text_key(t): row for t, row in zip(texts, oof)}
         self.identity = hashlib.sha256(json.dumps(

@@ -78,7 +78,7 @@ class RunConfig:
     unlabeled: str | None = None  # in-domain text, one per line, labeled by the teacher for the transfer set
     student: str = "tiny"
     max_drop: float = 0.01
-    budget_minutes: float | None = 20.0
+    budget_minutes: float | None = None  # None: DEFAULT_BUDGET_MINUTES, stretched to the smallest run if need be
     mode: str = "default"  # default | full | smoke
     seed: int = 0
     threads: int = 2
@@ -196,7 +196,7 @@ def run(cfg: RunConfig, log=print) -> dict:
     stages.run("baseline_tfidf", baseline_stage)
 
     # -- student tokenizer and the lengths / sizes the data asks for ---------------------------------------------
-    from .tokenizer import load_tokenizer
+    from .tokenizer import load_tokenizer, set_model_max_length
 
     backbone = None if teacher_given or ngram else (Path(cfg.backbone) if cfg.backbone else _default_backbone())
     # --student-vocab teacher: an ALBERT teacher (given, or a backbone fine-tuned here) lends the student its
@@ -358,6 +358,7 @@ def run(cfg: RunConfig, log=print) -> dict:
     student_dir = out / "student"
     shutil.rmtree(student_dir, ignore_errors=True)
     shutil.copytree(cache / "student" / "best", student_dir)
+    set_model_max_length(student_dir, ml)  # eval and HF's tokenizer then truncate where distillation did
     student = load_checkpoint(student_dir).model.eval()
     n_student = count_parameters(student)
     stages.run("student_eval", lambda: record(
@@ -372,32 +373,24 @@ def run(cfg: RunConfig, log=print) -> dict:
              "bytes = fp32 safetensors + tokenizer file"))
 
     # -- int8 + convert --------------------------------------------------------------------------------------------
-    def int8_stage():
-        from .budget import albert_budget
-        from .quantize import save_quantized
-
-        res = albert_budget(student, tok, dev_sel.texts, dev_sel.label_ids(labels), pairs=dev_sel.pairs,
-                            max_drop=cfg.max_drop, max_length=ml, log=lambda m: log("   " + m))
-        save_quantized(student, out / "student-int8", recipe=res.recipe, tokenizer_dir=student_dir, overwrite=True,
-                       extra={"budget": res.to_dict()})
-        return res
+    def bundle_for(budget: dict | None, name: str) -> dict:
+        return rep.convert_stage(stages, cfg.convert, student_dir, out / "student-int8", out / "bundle", cache, ml,
+                                 None if S["buckets"] == "auto" else list(S["buckets"]), budget, log, name=name)
 
     budget_res = None
     try:
-        budget_res = stages.run("student_int8", int8_stage)
-        report["int8_budget"] = budget_res.to_dict()
+        report["int8_budget"], budget_res, report["bundle"] = _int8_and_bundle(
+            stages, bundle_for, student, tok, student_dir, out / "student-int8", dev_sel, labels, ml, cfg, log)
     except MissingExtraError as e:
         report["int8_budget"] = {"error": str(e)}
-    report["bundle"] = rep.convert_stage(stages, cfg.convert, student_dir, out / "student-int8", out / "bundle",
-                                         cache, ml, None if S["buckets"] == "auto" else list(S["buckets"]),
-                                         report.get("int8_budget"), log)
-    if budget_res is not None:
+        report["bundle"] = bundle_for(None, "convert")
+    if "error" not in report["int8_budget"]:
         stages.run("student_int8_test", lambda: _record_int8(record, report["bundle"], budget_res, student,
                                                               student_dir, n_student, tok, test, labels, ml,
                                                               cfg.max_drop))
     if report["bundle"].get("artifacts"):
         report["artifacts_eval"] = stages.run("artifacts_eval", lambda: rep.artifacts_eval(
-            report["bundle"]["artifacts"], test.texts, y_test, labels))
+            report["bundle"]["artifacts"], test.texts, y_test, labels, threads=cfg.threads))
     report.update(results)
     report["timings_s"] = {k: v["seconds"] for k, v in stages.times.items()} | {"total": round(time.time() - t_all, 1)}
     report["machine"]["load_average_at_end"] = _loadavg()
@@ -414,6 +407,54 @@ def _bucket_count(buckets, ml: int) -> int:
     except ImportError:  # no converters installed: nothing will be converted
         return 0
     return len(default_buckets(ml))
+
+
+def _int8_and_bundle(stages, bundle_for, student, tok, student_dir: Path, int8_dir: Path, dev, labels, ml: int, cfg,
+                     log) -> tuple[dict, object, dict]:
+    """(int8 budget, BudgetResult or None, bundle). All-int8 first, judged on dev as it ships: its .pte in ExecuTorch,
+    ~20x faster than the PT2E graph in PyTorch and the numbers the device gives. Only when that misses --max-drop (or
+    no .pte can judge it: --no-convert, text pairs) does the sensitivity search of budget.py run, on PT2E graphs,
+    and the bundle is converted again with what it keeps in fp32."""
+    from .budget import albert_budget
+    from .evaluate import accuracy, albert_logits
+    from .quantize import QuantRecipe, save_quantized
+
+    y_dev = dev.label_ids(labels)
+    all_int8 = QuantRecipe()
+    if cfg.convert and not dev.pairs:
+        stages.run("student_int8", lambda: save_quantized(student, int8_dir, recipe=all_int8, overwrite=True,
+                                                          tokenizer_dir=student_dir))
+        bundle = bundle_for({"recipe": all_int8.to_dict()}, "convert")
+        pte = next((a for a in bundle.get("artifacts", []) if (a["format"], a["precision"]) == ("executorch", "int8")),
+                   None)
+        if pte is not None:
+            def judge() -> dict:
+                from .predict import load as load_predictor
+
+                t0 = time.time()
+                fp32 = accuracy(y_dev, albert_logits(student, tok, dev.texts, max_length=ml).argmax(1).tolist())
+                index = {n: i for i, n in enumerate(labels)}
+                int8 = accuracy(y_dev, [index[r["label"]] for r in load_predictor(Path(pte["path"])).predict(dev.texts)])
+                ok = fp32 - int8 <= cfg.max_drop + 1e-12
+                log(f"   int8 .pte on dev: accuracy {int8:.4f} (fp32 {fp32:.4f}, drop {fp32 - int8:+.4f}, "
+                    f"max {cfg.max_drop}){'' if ok else ': searching for parts to keep in fp32'}")
+                return {"max_drop": cfg.max_drop, "fp32_accuracy": round(fp32, 4), "int8_accuracy": round(int8, 4),
+                        "drop": round(fp32 - int8, 4), "within_budget": ok, "all_int8_accuracy": round(int8, 4),
+                        "fp32_groups": [], "recipe": all_int8.to_dict(), "sensitivity": {},
+                        "measured_on": f"{Path(pte['path']).name} in ExecuTorch, each text at its smallest bucket",
+                        "trials": [{"fp32_groups": [], "accuracy": round(int8, 4), "drop": round(fp32 - int8, 4),
+                                    "seconds": round(time.time() - t0, 1)}]}
+
+            first = stages.run("student_int8_dev", judge)
+            if first["within_budget"]:
+                return first, None, bundle
+    res = stages.run("student_int8_search", lambda: albert_budget(
+        student, tok, dev.texts, y_dev, pairs=dev.pairs, max_drop=cfg.max_drop, max_length=ml,
+        log=lambda m: log("   " + m)))
+    save_quantized(student, int8_dir, recipe=res.recipe, tokenizer_dir=student_dir, overwrite=True,
+                   extra={"budget": res.to_dict()})
+    budget = res.to_dict() | {"measured_on": "PT2E graphs in PyTorch, every text padded to max_length"}
+    return budget, res, bundle_for(budget, "convert_after_search" if cfg.convert and not dev.pairs else "convert")
 
 
 def _record_int8(record, bundle: dict, res, student, student_dir: Path, n_student: int, tok, test, labels: list[str],
@@ -510,7 +551,7 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
              shared=False) -> dict:
     """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan)."""
     from .data import covering_length
-    from .plan import plan_run, teacher_scale
+    from .plan import DEFAULT_BUDGET_MINUTES, plan_run, teacher_scale
     from .teacher import teacher_tokenizer
 
     # lengths from a seeded random sample (tokenizing 30k texts twice is not free on 2 cores); not the first 5,000:
@@ -528,7 +569,7 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     tml = S["teacher_max_length"] if S["teacher_max_length"] != "auto" else covering_length(t_lens,
                                                                                             hi=S["length_cap"])
     sb = S["student_batch"] if S["student_batch"] != "auto" else (64 if len(train) >= 20000 else 32)
-    budget = None if cfg.mode == "full" or cfg.budget_minutes is None else cfg.budget_minutes * 60
+    budget = None if cfg.mode == "full" else (cfg.budget_minutes or DEFAULT_BUDGET_MINUTES) * 60
     finetune = teacher_given is None and not ngram
     p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),
                  n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
@@ -538,12 +579,14 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
                  else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],
                  teacher_min_steps=S["teacher_min_steps"], teacher_epochs=S["teacher_epochs"],
                  # an n-gram teacher labels a text in microseconds (a lookup, a sparse dot product): it labels the
-                 # whole pool. Its fit (1 + 5 cross-fitting LR fits) is not in the plan: 3.4x the baseline stage in
-                 # the measured zh-reviews run (41.7 s vs 12.3 s, benchmarks/results/demo_zh.json)
-                 teacher_scale=1e-3 if ngram else teacher_scale(Path(cfg.teacher) if teacher_given else backbone),
+                 # whole pool; its fit is planned per training text (ngram_teacher)
+                 ngram_teacher=ngram, teacher_scale=1e-3 if ngram else teacher_scale(Path(cfg.teacher) if teacher_given else backbone),
                  embed_init_pieces=tok.vocab_size if S["embed_init"] and not ngram and not shared else 0,
                  teacher_per_student_step=shared and S["hidden_weight"] > 0,
-                 convert_lengths=_bucket_count(S["buckets"], ml) if cfg.convert else 0)
+                 convert_lengths=_bucket_count(S["buckets"], ml) if cfg.convert else 0,
+                 strict=cfg.budget_minutes is not None)  # a budget the user chose is refused if too small
+    if p.note:
+        log(f"   [yellow]{p.note}[/]")
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
            "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,

@@ -5,11 +5,15 @@ stage times of `make demo` in benchmarks/results/demo.json (MiniLM-L6 teacher, A
 
     teacher fine-tuning   131 s for 5,000 tweets x ~33 WordPiece tokens (+ 1,500 dev predictions)   ~7.0e-4 s/token
     teacher inference     149 s for 16,000 tweets x ~33 tokens                                      ~2.8e-4 s/token
-    student distillation  1,038 s for 7 epochs x 13,891 reviews x 50.6 tokens x 2 layer passes       ~1.0e-4 s/token/pass
-                          (benchmarks/results/demo_zh.json, fused training kernels, dev checks included; a
-                          micro-benchmark of one step gives 0.92-1.07e-4 at 24-128 tokens on the same machine)
-    int8 search           the all-int8 dev trial of 1,500 texts padded to max_length, batch 1       ~4.2e-4 s/token
-                          (69 s at 128 tokens in demo_zh.json: one trial, as in every measured run)
+    student distillation  1,038 s for 7 epochs x 13,891 reviews x 46.3 tokens (the mean, cut at      ~1.15e-4 s/token/pass
+                          128) x 2 layer passes (benchmarks/results/demo_zh.json, fused training kernels; dev
+                          checks, padding inside length-sorted batches and Python overhead included: a bare
+                          training step of the same model measures 0.92-1.07e-4 at 24-128 tokens)
+    student on test       one forward pass over the test split                                      ~c_student / 2
+    n-gram teacher fit    28.9 s for 13,891 reviews (1 + 5 cross-fitting fits, side by side)         ~2.1e-3 s/text
+    int8 check            the all-int8 .pte on the 1,500 dev texts (+ fp32 eager), when converting  ~6.3e-5 s/token
+    int8 search           otherwise: the all-int8 PT2E dev trial, texts padded to max_length,       ~4.2e-4 s/token
+                          batch 1 (69 s at 128 tokens in demo_zh.json)
     convert               the int8 .pte, the longest of the conversions that run side by side:      ~30 s/length
                           144 s for 5 lengths (+ ~15 s of worker start-up; converters/workers.py)
     artifacts on test     each artifact over the test split in its runtime: 74.5 s for 1,736 reviews
@@ -32,7 +36,14 @@ from .errors import InputError
 
 C_TEACHER_TRAIN = 7.0e-4
 C_TEACHER_INFER = 2.8e-4
-C_STUDENT = 1.0e-4
+DEFAULT_BUDGET_MINUTES = 20.0
+# The student's floor counts examples seen, not steps: `student_min_steps` (800) was set for the tweets' batch of 64;
+# a batch of 32 (smaller data) makes each step half the examples, and 800 of them half the training. With this floor
+# such a run keeps the training a batch of 64 gets, even if it stretches the default budget (the plan says so).
+MIN_STUDENT_SAMPLES = 800 * 64
+C_STUDENT = 1.15e-4
+C_NGRAM_FIT = 2.1e-3
+C_INT8_PTE = 6.3e-5
 C_INT8 = 4.2e-4
 C_EMBED_INIT = 2.1e-3
 C_CONVERT_LENGTH = 30.0
@@ -69,6 +80,7 @@ class Plan:
     student_epochs: int
     student_steps: int
     estimate_s: dict
+    note: str = ""  # set when the default budget was stretched to the smallest run
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,19 +90,26 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
              student_tokens: float, student_max_length: int, student_layers: int, student_preset: str,
              student_batch: int, student_min_steps: int, student_epochs: int, finetune_teacher: bool,
              teacher_batch: int, teacher_min_steps: int, teacher_epochs: int, teacher_scale: float = 1.0,
-             embed_init_pieces: int = 0, teacher_per_student_step: bool = False, convert_lengths: int = 0) -> Plan:
+             embed_init_pieces: int = 0, teacher_per_student_step: bool = False, convert_lengths: int = 0,
+             ngram_teacher: bool = False, strict: bool = True) -> Plan:
     """budget_s None: everything (`--full`). n_pool: labeled training texts + unlabeled texts available for transfer.
-    convert_lengths: the bundle's length buckets (0: no conversion).
+    convert_lengths: the bundle's length buckets (0: no conversion). ngram_teacher: the teacher is fitted here as an
+    n-gram model on the training split (its cost per text, not per token).
+    strict False (the default budget, not one the user chose): a budget smaller than the smallest run plans that run
+    and says so in `note` instead of raising BudgetTooSmall.
     embed_init_pieces: student pieces the teacher reads to initialise the student's embeddings (0: none).
     teacher_per_student_step: the teacher also runs forward on every student batch (hidden-state transfer)."""
+    if student_min_steps > 0:
+        student_min_steps = max(student_min_steps, math.ceil(MIN_STUDENT_SAMPLES / student_batch))
     c_ti = C_TEACHER_INFER * teacher_scale * teacher_tokens
     c_tt = C_TEACHER_TRAIN * teacher_scale * teacher_tokens
     c_s = C_STUDENT * STUDENT_SCALE.get(student_preset, 1.0) * student_tokens * student_layers
     if teacher_per_student_step:
         c_s += C_TEACHER_INFER * teacher_scale * student_tokens
-    int8 = n_dev * student_max_length * C_INT8
+    int8 = n_dev * student_max_length * (C_INT8_PTE if convert_lengths else C_INT8)
     convert = convert_lengths * C_CONVERT_LENGTH + n_test * student_max_length * C_ARTIFACTS if convert_lengths else 0
-    fixed = FIXED_S + int8 + convert + (n_dev + n_test) * c_ti + embed_init_pieces * C_EMBED_INIT * teacher_scale
+    fixed = FIXED_S + int8 + convert + (n_dev + n_test) * c_ti + embed_init_pieces * C_EMBED_INIT * teacher_scale + \
+        n_test * c_s / 2 + (n_train * C_NGRAM_FIT if ngram_teacher else 0.0)
 
     def teacher_cost(n: int) -> float:
         if not finetune_teacher or n == 0:
@@ -98,7 +117,11 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
         return max(n * teacher_epochs, teacher_min_steps * teacher_batch) * c_tt + n_dev * c_ti
 
     def student_epochs_for(steps: int, transfer: int) -> int:
-        return max(1, round(steps * student_batch / max(1, transfer)))
+        # whole epochs are trained: the ones that fit the planned steps, not one more (a rounded-up epoch overran the
+        # budget by half an epoch), unless that falls below the floor
+        per_epoch = math.ceil(max(1, transfer) / student_batch)
+        epochs = max(1, steps // per_epoch)
+        return epochs if epochs * per_epoch >= student_min_steps else math.ceil(student_min_steps / per_epoch)
 
     if budget_s is None:
         n_t, n_x = (n_train if finetune_teacher else 0), n_pool
@@ -112,6 +135,13 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     n_min_transfer = min(n_pool, student_min_steps * student_batch)
     minimum = fixed + teacher_cost(min(n_train, teacher_min_steps * teacher_batch)) + \
         min(n_train, n_min_transfer) * c_ti + student_min_steps * student_batch * c_s
+    note = ""
+    if minimum > budget_s and not strict:
+        note = (f"the default budget of {budget_s / 60:g} minutes is too small for this data: planned the smallest run "
+                f"(teacher {teacher_min_steps} steps, student {student_min_steps} steps, int8, convert), about "
+                f"{math.ceil(minimum / 60)} minutes on 2 cores")
+        budget_s = minimum + 1.0
+        avail = budget_s - fixed
     if minimum > budget_s:
         raise BudgetTooSmall(f"--budget-minutes {budget_s / 60:g} is too small for this data: the smallest run "
                              f"(teacher {teacher_min_steps} steps, student {student_min_steps} steps, int8, convert) "
@@ -128,9 +158,10 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
         n_x = max(n_min_transfer, int(n_x * 0.8))
         left = avail - teacher_cost(n_t) - n_x * c_ti
         steps = int(left / (student_batch * c_s))
-    steps = max(steps, student_min_steps)
+    epochs = student_epochs_for(max(steps, student_min_steps), n_x)
+    steps = epochs * math.ceil(n_x / student_batch)  # what is trained: whole epochs
     est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti, "student": steps * student_batch * c_s}
-    return Plan(n_t, n_x, student_epochs_for(steps, n_x), steps, _round(est))
+    return Plan(n_t, n_x, epochs, steps, _round(est), note)
 
 
 def _round(est: dict) -> dict:

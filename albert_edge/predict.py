@@ -42,7 +42,7 @@ class CheckpointPredictor(Predictor):
     def __init__(self, folder: str | Path, *, max_length: int | None = None, batch_size: int = 32):
         from .checkpoint import load_checkpoint
         from .tasks import task_of
-        from .tokenizer import load_tokenizer
+        from .tokenizer import load_tokenizer, model_max_length
 
         self.ck = load_checkpoint(folder)
         self.task = task_of(self.ck.model)
@@ -51,6 +51,8 @@ class CheckpointPredictor(Predictor):
         self.batch_size = batch_size
         self.max_length = _check_max_length(max_length, self.ck.config.max_position_embeddings,
                                             "the model's max_position_embeddings")
+        if max_length is None:  # as far as it was trained, when its tokenizer_config.json says
+            self.max_length = min(self.max_length, model_max_length(folder) or self.max_length)
 
     def predict(self, texts: list[str]) -> list[dict]:
         import torch

@@ -28,7 +28,7 @@ def score(name: str, y_true: list[int], pred: list[int], labels: list[str], out:
 # -- bundle -----------------------------------------------------------------------------------------------------
 def convert_stage(stages, enabled: bool, fp32_dir: Path, int8_dir: Path, bundle: Path, cache: Path, max_length: int,
                   buckets: list[int] | None,
-                  budget: dict | None, log) -> dict:
+                  budget: dict | None, log, *, name: str = "convert") -> dict:
     from .stages import digest
     from .teacher import _file_digest
 
@@ -49,7 +49,7 @@ def convert_stage(stages, enabled: bool, fp32_dir: Path, int8_dir: Path, bundle:
             stamp.write_text(json.dumps({"key": digest(key), "result": res}) + "\n")
         return res
 
-    return stages.run("convert", run, cached=cached)
+    return stages.run(name, run, cached=cached)
 
 
 def convert_all(src: Path, bundle: Path, *, max_length: int, buckets: list[int] | None = None, log=print) -> dict:
@@ -121,15 +121,17 @@ def latency_ms(predict_one, texts: list[str], n: int = 50) -> float:
 
 
 def artifacts_eval(artifacts: list[dict], texts: list[str], y_true: list[int], labels: list[str], *,
-                   latency_texts: int = 100) -> list[dict]:
+                   latency_texts: int = 100, threads: int = 2) -> list[dict]:
     """Each artifact in its own runtime with only what travels with it: accuracy on the test split and the median
-    latency of one text at a time (host CPU, Python runtime) over the first `latency_texts` test texts."""
+    latency of one text at a time (host CPU, Python runtime, `threads` threads: every runtime alike; LiteRT's own
+    default is 1) over the first `latency_texts` test texts."""
     from .evaluate import classification_metrics
-    from .predict import load as load_predictor
+    from .predict import ArtifactPredictor
+    from .runtime import open_artifact
 
     rows = []
     for a in artifacts:
-        p = load_predictor(Path(a["path"]))
+        p = ArtifactPredictor(open_artifact(Path(a["path"]), num_threads=threads))
         pred = [r["label"] for r in p.predict(texts)]
         index = {n: i for i, n in enumerate(labels)}
         m = classification_metrics(y_true, [index.get(x, 0) for x in pred], labels)
@@ -277,7 +279,7 @@ def markdown(r: dict) -> str:
         L += ["", "## int8 accuracy budget (dev)", "",
               f"max drop {b['max_drop']}: fp32 {b['fp32_accuracy']:.4f}, all-int8 {b['all_int8_accuracy']:.4f}, "
               f"chosen {b['int8_accuracy']:.4f} (drop {b['drop']:+.4f}, within budget: {b['within_budget']}); "
-              f"kept fp32: {', '.join(b['fp32_groups']) or 'nothing'}."]
+              f"kept fp32: {', '.join(b['fp32_groups']) or 'nothing'}. Measured on: {b.get('measured_on', '?')}."]
     elif b:
         L += ["", f"int8: {b.get('error')}"]
     bd = r.get("bundle") or {}

@@ -73,6 +73,11 @@ def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
         assert {a["name"] for a in saved["artifacts_eval"]} == {f"{f}_{p}" for f in ("executorch", "tflite", "onnx")
                                                                for p in ("fp32", "int8")}
         assert g["int8_pte_le_6MB"]["met"]
+        pte = next(a for a in saved["artifacts_eval"] if a["name"] == "executorch_int8")
+        assert r["student_int8"]["accuracy"] == pte["accuracy"] and "as it ships" in r["student_int8"]["note"]
+    from albert_edge.tokenizer import model_max_length
+
+    assert model_max_length(out / "student") == saved["plan"]["max_length"]  # eval reads it as far as it trained
 
     r2 = run(RunConfig.load(out / "config.json"), log=logs.append)  # the config file reproduces the run, from cache
     assert r2["stages"]["teacher_finetune"]["cached"] and r2["stages"]["student_distill"]["cached"]

@@ -125,3 +125,15 @@ def test_bad_model_file(tmp_path, content, match):
         p.write_bytes(content)
     with pytest.raises(TokenizerError, match=match):
         AlbertTokenizer.from_file(p)
+
+
+def test_model_max_length_is_recorded_and_read(tmp_path):
+    from albert_edge.tokenizer import model_max_length, set_model_max_length
+
+    assert model_max_length(tmp_path) is None  # no tokenizer_config.json
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "AlbertTokenizer",
+                                                                 "model_max_length": 1000000000000000019884624838656}))
+    assert model_max_length(tmp_path) is None  # HF's "unset"
+    set_model_max_length(tmp_path, 96)
+    conf = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    assert model_max_length(tmp_path) == 96 and conf["tokenizer_class"] == "AlbertTokenizer"

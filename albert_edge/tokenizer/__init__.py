@@ -119,3 +119,20 @@ def tokenizer_from_files(kind: str, files: dict[str, bytes], settings: dict):
         return cls(files[name], **options)
     except TypeError as e:  # an option this kind does not have
         raise TokenizerError(f"{kind} tokenizer settings not understood ({e})") from None
+
+
+def model_max_length(folder: str | os.PathLike) -> int | None:
+    """tokenizer_config.json's `model_max_length` (HF's field for the length a model was trained to read), or None
+    when absent or HF's "unset" (a huge integer)."""
+    value = _read_json(Path(folder) / TOKENIZER_CONFIG).get("model_max_length")
+    return value if isinstance(value, int) and 3 <= value < 1_000_000 else None
+
+
+def set_model_max_length(folder: str | os.PathLike, n: int) -> None:
+    """Record in the folder's tokenizer_config.json that its model was trained on at most `n` tokens, so `eval` and
+    HF's own tokenizer truncate where training did."""
+    from ..files import write_atomic
+
+    path = Path(folder) / TOKENIZER_CONFIG
+    conf = _read_json(path) | {"model_max_length": int(n)}
+    write_atomic(path, (json.dumps(conf, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
