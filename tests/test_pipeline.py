@@ -153,6 +153,20 @@ def test_budget_too_small_says_what_fits_and_keeps_caches(tmp_path, tiny_bert):
     assert (spiece / "spiece.model").is_file() and (spiece / ".albert_edge_stage.json").is_file()
 
 
+def test_without_a_bundle_the_int8_search_judges_on_pt2e(tmp_path, tiny_bert):
+    """--no-convert: no .pte can judge the all-int8 recipe, so budget.py's search does, on PT2E graphs."""
+    pytest.importorskip("executorch")
+    from albert_edge.pipeline import run
+
+    data = write_data(tmp_path / "d.csv", n=300)
+    cfg = _cfg(tmp_path, data, label_column="sentiment", backbone=str(tiny_bert / "backbone"), convert=False,
+               max_drop=1.0)
+    r = run(cfg, log=lambda m: None)
+    assert r["int8_budget"]["measured_on"].startswith("PT2E") and r["int8_budget"]["within_budget"]
+    assert "student_int8_search" in r["stages"] and "student_int8_dev" not in r["stages"]
+    assert "PT2E graph in PyTorch" in r["student_int8"]["note"] and r["bundle"]["skipped"] == "--no-convert"
+
+
 def test_cli_run_error_is_one_line(tmp_path):
     import subprocess
     import sys
