@@ -1,7 +1,9 @@
 """How much of the user's data each stage of `run` can use within --budget-minutes, from the data's own sizes.
 
-Every stage's cost is modelled as seconds per token on 2 CPU cores (torch threads 2, idle machine), measured from the
-stage times of `make demo` in benchmarks/results/demo.json (MiniLM-L6 teacher, ALBERT tiny student with 2 passes):
+Every stage's cost is modelled as seconds per token on 2 CPU cores (torch threads 2, idle machine). The teacher's
+come from `make demo` in benchmarks/results/demo.json (MiniLM-L6 teacher, an earlier and faster machine: the cold
+tweets run of demo_run.json spent 1.4-1.6x them); the rest from `make demo-zh` on a quiet 2-core AVX2 EPYC
+(benchmarks/results/demo_zh.json, the runs named below):
 
     teacher fine-tuning   131 s for 5,000 tweets x ~33 WordPiece tokens (+ 1,500 dev predictions)   ~7.0e-4 s/token
     teacher inference     149 s for 16,000 tweets x ~33 tokens                                      ~2.8e-4 s/token
@@ -11,20 +13,22 @@ stage times of `make demo` in benchmarks/results/demo.json (MiniLM-L6 teacher, A
                           training step of the same model measures 0.92-1.07e-4 at 24-128 tokens)
     student on test       one forward pass over the test split                                      ~c_student / 2
     n-gram teacher fit    28.9 s for 13,891 reviews (1 + 5 cross-fitting fits, side by side)         ~2.1e-3 s/text
-    int8 check            the all-int8 .pte on the 1,500 dev texts (+ fp32 eager), when converting  ~6.3e-5 s/token
+    int8 check            the all-int8 .pte on the 1,500 dev texts (+ fp32 eager), when converting: ~1.05e-4 s/token
+                          20.2 s at 128 tokens (demo_zh.json)
     int8 search           otherwise: the all-int8 PT2E dev trial, texts padded to max_length,       ~4.2e-4 s/token
                           batch 1 (69 s at 128 tokens in demo_zh.json)
     convert               the int8 .pte, the longest of the conversions that run side by side:      ~30 s/length
                           144 s for 5 lengths (+ ~15 s of worker start-up; converters/workers.py)
-    artifacts on test     each artifact over the test split in its runtime: 74.5 s for 1,736 reviews
-                          at 128 tokens (demo_zh.json)                                              ~3.3e-4 s/token
+    artifacts on test     each artifact over the test split in its runtime, 2 threads: 62.4 s for   ~2.8e-4 s/token
+                          1,736 reviews at 128 tokens (demo_zh.json)
     student embedding init  16.6 s for the 8,000 pieces of the tweets' vocabulary through MiniLM
                           (benchmarks/results/demo_run.json, a quiet machine)                       ~2.1e-3 s/piece
 
 A busy machine is slower: the plan is an estimate, the report carries the measured stage times. What the plan decides
 (in order): the teacher's share of the training split (40% of what is left after the fixed stages), the transfer set
-the teacher labels (20%), and the student's optimizer steps (the rest), never fewer than `student_min_steps` — if even
-the minimum does not fit, `BudgetTooSmall` says how many minutes would.
+the teacher labels (20%), and the student's whole epochs that fit the rest, never fewer than the floor
+(`student_min_steps`, and MIN_STUDENT_SAMPLES examples) — if even that minimum does not fit a budget the user gave,
+`BudgetTooSmall` says how many minutes would; the default budget is stretched to it instead (`Plan.note`).
 """
 
 from __future__ import annotations
@@ -43,11 +47,11 @@ DEFAULT_BUDGET_MINUTES = 20.0
 MIN_STUDENT_SAMPLES = 800 * 64
 C_STUDENT = 1.15e-4
 C_NGRAM_FIT = 2.1e-3
-C_INT8_PTE = 6.3e-5
+C_INT8_PTE = 1.05e-4
 C_INT8 = 4.2e-4
 C_EMBED_INIT = 2.1e-3
 C_CONVERT_LENGTH = 30.0
-C_ARTIFACTS = 3.3e-4
+C_ARTIFACTS = 2.8e-4
 FIXED_S = 30.0 + 15.0  # baseline + tokenizer; conversion workers' start-up
 MINILM_MACS_PER_TOKEN = 6 * (4 * 384 * 384 + 2 * 384 * 1536)
 STUDENT_SCALE = {"tiny": 1.0, "micro": 0.05, "base": 6.0}  # relative to tiny (H=312): ~H^2 per token per pass
