@@ -381,13 +381,32 @@ def test_unreachable_ssh_device(pte):
     assert "Connection refused" in line
 
 
+def _wait_for_runner(pid: int, timeout: float = 120.0) -> None:
+    """Until process `pid` has started the native runner (Linux /proc): a fixed sleep raced slow cold imports on a
+    fresh clone."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for child in (children.read_text().split() if children.is_file() else []):
+            try:
+                if b"runner" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    time.sleep(1.0)  # the runner is loading the model; the warm-up runs follow
+                    return
+            except OSError:  # gone between the two reads
+                pass
+        time.sleep(0.1)
+    pytest.fail(f"no runner process under pid {pid} after {timeout:.0f} s")
+
+
 def test_ctrl_c_saves_partial_results(pte, tmp_path):
     """SIGINT while the runner works: exit 130, one line, the JSON saved with the interrupted artifact marked
     incomplete."""
     out = tmp_path / "partial.json"
+    # Ctrl-C deliverable even when this test runs in a background job (which inherits SIGINT ignored)
     p = subprocess.Popen([*CLI, "bench", str(pte), str(pte), "--runs", "1", "--warmup", "100000000",
-                          "--json", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(5)  # imports done, the runner is inside its 10^8 warm-up runs
+                          "--json", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    _wait_for_runner(p.pid)  # the runner started: imports are done and it is inside its 10^8 warm-up runs
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
