@@ -162,6 +162,57 @@ def covering_length(lengths: list[int], *, quantile: float = 0.95, multiple: int
     return max(lo, min(hi, -(-q // multiple) * multiple))
 
 
+def fit_buckets(lengths: list[int], longest: int, count: int, *, multiple: int = 8) -> list[int]:
+    """At most `count` length buckets (the last is `longest`) that minimize the padded tokens of `lengths`, each text
+    running at the smallest bucket that holds it. Fixed buckets (16/32/48/64) waste most where the data is dense:
+    tweets of 33 tokens pad to 48. Latency per text is close to linear in the bucket at these lengths, so padded tokens
+    are the cost. Candidates are multiples of `multiple` (what GEMM kernels tile well); exact by dynamic programming."""
+    if count < 1 or longest < 1:
+        raise ValueError(f"fit_buckets: count {count} and longest {longest} must be positive")
+    if not lengths:
+        return [longest]
+    cands = sorted({c for c in range(multiple, longest, multiple)} | {longest})
+    hist = Counter(min(max(int(n), 1), longest) for n in lengths)
+    upto = [sum(v for n, v in hist.items() if n <= c) for c in cands]  # texts that fit in cands[j]
+    m = len(cands)
+    if count >= m:
+        chosen = list(range(m))
+    else:
+        # cost[k][j]: padded tokens of the texts up to cands[j] with k+1 buckets, the largest being cands[j]
+        cost, back = [[upto[j] * cands[j] for j in range(m)]], [[-1] * m]
+        for k in range(1, count):
+            row, brow = [float("inf")] * m, [-1] * m
+            for j in range(k, m):
+                for i in range(k - 1, j):
+                    v = cost[k - 1][i] + (upto[j] - upto[i]) * cands[j]
+                    if v < row[j]:
+                        row[j], brow[j] = v, i
+            cost.append(row)
+            back.append(brow)
+        chosen, j = [], m - 1
+        for k in range(count - 1, -1, -1):
+            chosen.append(j)
+            j = back[k][j]
+        chosen.sort()
+    # a bucket no text falls in costs a conversion and saves nothing
+    return [cands[j] for n, j in enumerate(chosen) if j == m - 1 or upto[j] > (upto[chosen[n - 1]] if n else 0)]
+
+
+def auto_buckets(lengths: list[int], longest: int, *, most: int = 6, min_gain: float = 0.05) -> list[int]:
+    """The fewest fitted buckets after which one more would cut the mean padded length by less than `min_gain`
+    (each bucket is one more method to lower, convert and keep in the bundle). Tweets get 5 (24..64), long reviews 4."""
+    def mean_padded(buckets: list[int]) -> float:
+        return sum(next(b for b in buckets if b >= min(n, longest)) for n in lengths) / max(1, len(lengths))
+
+    best = fit_buckets(lengths, longest, 1)
+    for k in range(2, most + 1):
+        more = fit_buckets(lengths, longest, k)
+        if len(more) == len(best) or mean_padded(more) > (1 - min_gain) * mean_padded(best):
+            break
+        best = more
+    return best
+
+
 def read_dataset(path: str | os.PathLike, *, text_column: str = "text", label_column: str | None = "label",
                  pair_column: str | None = None, encoding: str = "utf-8", split: str | None = None,
                  require_labels: bool = True, min_classes: int = 2) -> Dataset:

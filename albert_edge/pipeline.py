@@ -43,7 +43,7 @@ class StudentVocab(str, Enum):
     teacher = "teacher"  # an ALBERT teacher's own: embeddings copied, hidden states transferred (training.same_vocab)
 
 # Knobs every run resolves; `overrides` (or config.json) may set any of them. "auto" = decided from the data/budget
-# (buckets "auto": the converters' default length buckets up to the run's max_length).
+# (buckets "auto": length buckets fitted to the training texts' lengths up to the run's max_length, data.auto_buckets).
 KNOBS = {
     "default": dict(teacher_train="auto", teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=150,
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
@@ -375,7 +375,7 @@ def run(cfg: RunConfig, log=print) -> dict:
     # -- int8 + convert --------------------------------------------------------------------------------------------
     def bundle_for(budget: dict | None, name: str) -> dict:
         return rep.convert_stage(stages, cfg.convert, student_dir, out / "student-int8", out / "bundle", cache, ml,
-                                 None if S["buckets"] == "auto" else list(S["buckets"]), budget, log, name=name)
+                                 resolved["buckets"] or None, budget, log, name=name)
 
     from .int8_run import int8_and_bundle, record_int8
 
@@ -394,16 +394,6 @@ def run(cfg: RunConfig, log=print) -> dict:
     report["stages"] = stages.times
     report["student_history"] = history
     return rep.write(report, out, log)
-
-
-def _bucket_count(buckets, ml: int) -> int:
-    if buckets != "auto":
-        return len(buckets)
-    try:
-        from converters import default_buckets
-    except ImportError:  # no converters installed: nothing will be converted
-        return 0
-    return len(default_buckets(ml))
 
 
 def _loadavg():
@@ -468,7 +458,7 @@ def _train_spiece(texts, spdir: Path, vocab: int, seed: int, key: dict, log) -> 
 def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=False,
              shared=False) -> dict:
     """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan)."""
-    from .data import covering_length
+    from .data import auto_buckets, covering_length
     from .plan import DEFAULT_BUDGET_MINUTES, plan_run, teacher_scale
     from .teacher import teacher_tokenizer
 
@@ -487,6 +477,8 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     tml = S["teacher_max_length"] if S["teacher_max_length"] != "auto" else covering_length(t_lens,
                                                                                             hi=S["length_cap"])
     sb = S["student_batch"] if S["student_batch"] != "auto" else (64 if len(train) >= 20000 else 32)
+    # length buckets placed where the data's lengths are (convert's fixed defaults know no data)
+    buckets = list(S["buckets"]) if S["buckets"] != "auto" else auto_buckets(s_lens, ml) if cfg.convert else []
     budget = None if cfg.mode == "full" else (cfg.budget_minutes or DEFAULT_BUDGET_MINUTES) * 60
     finetune = teacher_given is None and not ngram
     p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),
@@ -502,11 +494,11 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
                  teacher_scale=1e-3 if ngram else teacher_scale(Path(cfg.teacher) if teacher_given else backbone),
                  embed_init_pieces=tok.vocab_size if S["embed_init"] and not ngram and not shared else 0,
                  teacher_per_student_step=shared and S["hidden_weight"] > 0,
-                 convert_lengths=_bucket_count(S["buckets"], ml) if cfg.convert else 0,
+                 convert_lengths=len(buckets) if cfg.convert else 0,
                  strict=cfg.budget_minutes is not None)  # a budget the user chose is refused if too small
     if p.note:
         log(f"   [yellow]{p.note}[/]")
-    out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb,
+    out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb, "buckets": buckets,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
            "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,
            "student_epochs": S["student_epochs"] if S["student_epochs"] != "auto" else p.student_epochs,
@@ -514,7 +506,8 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     if S["transfer"] is None:
         out["transfer"] = len(train) + len(unlabeled)
     log(f"   plan: student max_length {ml} (teacher {tml}), teacher on {out['teacher_train']} texts, transfer "
-        f"{out['transfer']}, student {out['student_epochs']} epochs at batch {sb}; estimated "
+        f"{out['transfer']}, student {out['student_epochs']} epochs at batch {sb}"
+        + (f", length buckets {'/'.join(map(str, buckets))}" if buckets else "") + "; estimated "
         f"{p.estimate_s['total'] / 60:.1f} min on an idle 2-core machine")
     return out
 

@@ -152,3 +152,47 @@ def test_covering_length():
     assert covering_length([10] * 96 + [500] * 4) == 32  # p95 10 -> the floor; the 4% long tail is cut
     assert covering_length(list(range(1, 101))) == 96  # p95 96, a multiple of 16
     assert covering_length([300] * 10, hi=128) == 128
+
+
+def test_fit_buckets_is_optimal_and_places_buckets_where_texts_are():
+    import itertools
+    import random
+
+    from albert_edge.data import fit_buckets
+
+    def padded(lengths, buckets, longest):
+        return sum(next(b for b in buckets if b >= min(n, longest)) for n in lengths)
+
+    rng = random.Random(0)
+    for _ in range(30):
+        longest, count = rng.choice([32, 64, 72, 128]), rng.randint(1, 5)
+        lengths = [max(1, int(rng.lognormvariate(rng.uniform(2, 4), rng.uniform(0.2, 0.8)))) for _ in range(300)]
+        got = fit_buckets(lengths, longest, count)
+        assert got == sorted(set(got)) and got[-1] == longest and len(got) <= count
+        assert all(b % 8 == 0 or b == longest for b in got)
+        cands = sorted(set(range(8, longest, 8)) | {longest})
+        best = min(padded(lengths, sorted(set(c) | {longest}), longest)
+                   for c in itertools.combinations(cands[:-1], min(count - 1, len(cands) - 1)))
+        assert padded(lengths, got, longest) == best  # exact, checked by brute force
+
+
+def test_fit_buckets_drops_empty_buckets_and_handles_no_data():
+    from albert_edge.data import fit_buckets
+
+    assert fit_buckets([10] * 50 + [30] * 40 + [60] * 10, 64, 4) == [16, 32, 64]  # a 4th bucket would hold nothing
+    assert fit_buckets([33] * 10 + [20] * 10, 64, 4) == [24, 40, 64]
+    assert fit_buckets([], 64, 3) == [64]
+    assert fit_buckets([500], 64, 2) == [64]  # too long: truncated into the longest
+    with pytest.raises(ValueError):
+        fit_buckets([5], 64, 0)
+
+
+def test_auto_buckets_adds_a_bucket_only_while_it_pays():
+    from albert_edge.data import auto_buckets
+
+    assert auto_buckets([40] * 100, 64) == [40, 64]  # one length: its bucket, and the longest for anything longer
+    assert auto_buckets([64] * 100, 64) == [64]  # every text at the longest: nothing to gain
+    spread = list(range(1, 129)) * 5
+    got = auto_buckets(spread, 128, most=4)
+    assert len(got) == 4 and got[-1] == 128  # uniform lengths: every bucket pays, up to `most`
+    assert len(auto_buckets(spread, 128, min_gain=0.5)) < len(got)  # a higher bar: fewer buckets

@@ -73,6 +73,7 @@ def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
         assert {a["name"] for a in saved["artifacts_eval"]} == {f"{f}_{p}" for f in ("executorch", "tflite", "onnx")
                                                                for p in ("fp32", "int8")}
         assert g["int8_pte_le_6MB"]["met"]
+        assert json.loads((out / "bundle" / "manifest.json").read_text())["seq_lens"] == saved["plan"]["buckets"]
         pte = next(a for a in saved["artifacts_eval"] if a["name"] == "executorch_int8")
         assert r["student_int8"]["accuracy"] == pte["accuracy"] and "as it ships" in r["student_int8"]["note"]
     from albert_edge.tokenizer import model_max_length
@@ -191,3 +192,5 @@ def test_lengths_are_planned_from_every_class(spiece_dir):
     r = _resolve(dict(KNOBS["default"]), RunConfig(), train, dev, dev, [], load_tokenizer(spiece_dir), None, None,
                  lambda m: None, ngram=True)
     assert r["max_length"] >= 36
+    # the buckets sit where the texts are: one holds the short class tightly, the last is the planned length
+    assert r["buckets"][0] == 8 and r["buckets"][-1] == r["max_length"] and len(r["buckets"]) <= 6
