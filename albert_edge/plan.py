@@ -1,12 +1,12 @@
 """How much of the user's data each stage of `run` can use within --budget-minutes, from the data's own sizes.
 
-Every stage's cost is modelled as seconds per token on 2 CPU cores (torch threads 2, idle machine). The teacher's
-come from `make demo` in benchmarks/results/demo.json (MiniLM-L6 teacher, an earlier and faster machine: the cold
-tweets run of demo_run.json spent 1.4-1.6x them); the rest from `make demo-zh` on a quiet 2-core AVX2 EPYC
+Every stage's cost is modelled as seconds per token on 2 CPU cores (torch threads 2, idle machine), all measured on
+a quiet 2-core AVX2 EPYC: the teacher's from the cold tweets run of benchmarks/results/demo_run.json (commit
+07da390, MiniLM-L6 teacher, 32.6 WordPiece tokens per tweet at max_length 48), the rest from `make demo-zh`
 (benchmarks/results/demo_zh.json, the runs named below):
 
-    teacher fine-tuning   131 s for 5,000 tweets x ~33 WordPiece tokens (+ 1,500 dev predictions)   ~7.0e-4 s/token
-    teacher inference     149 s for 16,000 tweets x ~33 tokens                                      ~2.8e-4 s/token
+    teacher fine-tuning   580 s for 1 epoch over 16,993 tweets (+ 11 s of dev predictions)          ~1.05e-3 s/token
+    teacher inference     266 s for the 21,241 tweets of the transfer set                           ~3.8e-4 s/token
     student distillation  1,038 s for 7 epochs x 13,891 reviews x 46.3 tokens (the mean, cut at      ~1.15e-4 s/token/pass
                           128) x 2 layer passes (benchmarks/results/demo_zh.json, fused training kernels; dev
                           checks, padding inside length-sorted batches and Python overhead included: a bare
@@ -27,7 +27,8 @@ tweets run of demo_run.json spent 1.4-1.6x them); the rest from `make demo-zh` o
 A busy machine is slower: the plan is an estimate, the report carries the measured stage times. What the plan decides
 (in order): the teacher's share of the training split (40% of what is left after the fixed stages), the transfer set
 the teacher labels (20%), and the student's whole epochs that fit the rest, never fewer than the floor
-(`student_min_steps`, and MIN_STUDENT_SAMPLES examples) — if even that minimum does not fit a budget the user gave,
+(`student_min_steps`, and MIN_STUDENT_SAMPLES examples); where the floor or whole epochs overrun, the teacher trains on
+fewer texts (down to its own floor) — if even that minimum does not fit a budget the user gave,
 `BudgetTooSmall` says how many minutes would; the default budget is stretched to it instead (`Plan.note`).
 """
 
@@ -38,8 +39,8 @@ from dataclasses import asdict, dataclass
 
 from .errors import InputError
 
-C_TEACHER_TRAIN = 7.0e-4
-C_TEACHER_INFER = 2.8e-4
+C_TEACHER_TRAIN = 1.05e-3
+C_TEACHER_INFER = 3.8e-4
 DEFAULT_BUDGET_MINUTES = 20.0
 # The student's floor counts examples seen, not steps: `student_min_steps` (800) was set for the tweets' batch of 64;
 # a batch of 32 (smaller data) makes each step half the examples, and 800 of them half the training. With this floor
@@ -164,6 +165,9 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
         steps = int(left / (student_batch * c_s))
     epochs = student_epochs_for(max(steps, student_min_steps), n_x)
     steps = epochs * math.ceil(n_x / student_batch)  # what is trained: whole epochs
+    over = fixed + teacher_cost(n_t) + n_x * c_ti + steps * student_batch * c_s - budget_s
+    if over > 0 and n_t:  # the student's floor (or its whole epochs) overran: the teacher gives back that time
+        n_t = max(min(n_train, teacher_min_steps * teacher_batch), int(n_t - over / (teacher_epochs * c_tt)))
     est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti, "student": steps * student_batch * c_s}
     return Plan(n_t, n_x, epochs, steps, _round(est), note)
 

@@ -17,6 +17,9 @@ def test_budget_is_spent_and_respected():
     assert 0 < p.teacher_train < TWEETS["n_train"] and p.transfer >= p.teacher_train
     assert p.student_steps >= TWEETS["student_min_steps"]
     assert p.estimate_s["total"] == pytest.approx(1200, rel=0.1)
+    with_bundle = plan_run(budget_s=1200, **dict(TWEETS, convert_lengths=4))  # the student's floor binds here
+    assert with_bundle.estimate_s["total"] <= 1200 and with_bundle.student_steps >= TWEETS["student_min_steps"]
+    assert with_bundle.teacher_train < p.teacher_train  # the teacher gave back the time the floor took
     bigger = plan_run(budget_s=2400, **TWEETS)
     assert bigger.teacher_train > p.teacher_train and bigger.estimate_s["total"] <= 2400 * 1.1
 
