@@ -49,17 +49,17 @@ KNOBS = {
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
                     alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                    embed_init=True, same_vocab=False, hidden_weight=1.0),
+                    embed_init=True, same_vocab=False, hidden_weight=1.0, subword_alpha=0.0),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
                  alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                 embed_init=True, same_vocab=False, hidden_weight=1.0),
+                 embed_init=True, same_vocab=False, hidden_weight=1.0, subword_alpha=0.0),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
                   test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32], embed_init=True,
-                  same_vocab=False, hidden_weight=1.0),
+                  same_vocab=False, hidden_weight=1.0, subword_alpha=0.0),
 }
 
 
@@ -318,7 +318,10 @@ def run(cfg: RunConfig, log=print) -> dict:
                          lr=S["student_lr"], temperature=S["temperature"], alpha=S["alpha"], max_length=ml,
                          seed=cfg.seed, patience=max(2, resolved["student_epochs"] // 3), threads=cfg.threads,
                          min_steps=S["student_min_steps"], repr_weight=S["repr_weight"],
-                         hidden_weight=S["hidden_weight"] if vocab_src is not None else 0.0)
+                         hidden_weight=S["hidden_weight"] if vocab_src is not None else 0.0,
+                         # sampling re-segments the student's own SentencePiece; a teacher's shared vocabulary keeps
+                         # the pieces the hidden-state transfer aligns
+                         subword_alpha=S["subword_alpha"] if vocab_src is None and hasattr(tok, "sampling") else 0.0)
     mcfg = student_preset(cfg.student, vocab_size=tok.vocab_size, labels=labels, max_length=ml)
     mcfg.num_hidden_layers = S["student_layers"] or mcfg.num_hidden_layers
     mcfg.pad_token_id = tok.special_ids["pad"]
