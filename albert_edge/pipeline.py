@@ -479,6 +479,14 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     ml = S["max_length"] if S["max_length"] != "auto" else covering_length(s_lens, hi=S["length_cap"])
     tml = S["teacher_max_length"] if S["teacher_max_length"] != "auto" else covering_length(t_lens,
                                                                                             hi=S["length_cap"])
+    s_tokens = sum(min(x, ml) for x in s_lens) / len(s_lens)
+    if S["subword_alpha"] and not shared and hasattr(tok, "sampling"):  # sampled segmentations are longer
+        import sentencepiece
+
+        sentencepiece.set_random_generator_seed(cfg.seed + 1)
+        sampler, part = tok.sampling(S["subword_alpha"]), range(min(1000, len(sample)))
+        s_tokens *= (sum(len(sampler.encode(sample[i], pairs[i] if pairs else None, max_length=ml).ids) for i in part)
+                     / max(1, sum(min(s_lens[i], ml) for i in part)))
     sb = S["student_batch"] if S["student_batch"] != "auto" else (64 if len(train) >= 20000 else 32)
     # length buckets placed where the data's lengths are (convert's fixed defaults know no data)
     buckets = list(S["buckets"]) if S["buckets"] != "auto" else auto_buckets(s_lens, ml) if cfg.convert else []
@@ -486,7 +494,7 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     finetune = teacher_given is None and not ngram
     p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),
                  n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
-                 student_tokens=sum(min(x, ml) for x in s_lens) / len(s_lens), student_max_length=ml,
+                 student_tokens=s_tokens, student_max_length=ml,
                  student_layers=S["student_layers"] or 4, student_preset=cfg.student, student_batch=sb,
                  student_min_steps=S["student_min_steps"], student_epochs=3 if S["student_epochs"] == "auto"
                  else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],
