@@ -63,7 +63,6 @@ class DistillConfig:
     min_steps: int = 0  # epochs are raised until training makes at least this many optimizer steps
     repr_weight: float = 0.0  # weight of the sentence-representation loss (needs teacher_vectors)
     hidden_weight: float = 0.0  # weight of the hidden-state loss (needs a hidden_transfer: same-vocabulary teacher)
-    subword_alpha: float = 0.0  # > 0: each epoch a freshly sampled SentencePiece segmentation of every training text
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.alpha <= 1.0:
@@ -228,12 +227,6 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                          "vocabulary); set it to 0")
     if hidden is not None and ddp:
         raise InputError("hidden-state transfer runs in a single process")
-    sampler = None
-    if cfg.subword_alpha > 0:
-        if not hasattr(tok, "sampling") or hidden is not None:
-            raise InputError("subword sampling needs a SentencePiece student and no hidden-state transfer (which "
-                             "aligns the teacher's pieces to the student's); set subword_alpha to 0")
-        sampler = tok.sampling(cfg.subword_alpha)
     lengths = [len(r) for r in encoded]
     n_batches = len(length_batches(lengths, cfg.batch_size, shuffle=True, seed=cfg.seed))
     per_rank = n_batches // world if ddp else n_batches
@@ -302,12 +295,6 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
     step = start_step
     try:
         for epoch in range(start_epoch, n_epochs):
-            if sampler is not None:  # seeded per epoch: --resume redraws the same segmentations
-                import sentencepiece
-
-                sentencepiece.set_random_generator_seed(cfg.seed * 1000 + epoch + 1)
-                encoded = _encode_all(sampler, train_texts, train_pairs, cfg.max_length)
-                lengths = [len(r) for r in encoded]
             batches = length_batches(lengths, cfg.batch_size, shuffle=True, seed=cfg.seed * 1000 + epoch)
             mine = batches[rank::world][:per_rank] if ddp else batches[:per_rank]
             first = start_step if epoch == start_epoch else 0

@@ -49,17 +49,17 @@ KNOBS = {
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
                     alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                    embed_init=True, same_vocab=False, hidden_weight=1.0, subword_alpha=0.0),
+                    embed_init=True, same_vocab=False, hidden_weight=1.0),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
                  alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                 embed_init=True, same_vocab=False, hidden_weight=1.0, subword_alpha=0.0),
+                 embed_init=True, same_vocab=False, hidden_weight=1.0),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
                   test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32], embed_init=True,
-                  same_vocab=False, hidden_weight=1.0, subword_alpha=0.0),
+                  same_vocab=False, hidden_weight=1.0),
 }
 
 
@@ -318,10 +318,7 @@ def run(cfg: RunConfig, log=print) -> dict:
                          lr=S["student_lr"], temperature=S["temperature"], alpha=S["alpha"], max_length=ml,
                          seed=cfg.seed, patience=max(2, resolved["student_epochs"] // 3), threads=cfg.threads,
                          min_steps=S["student_min_steps"], repr_weight=S["repr_weight"],
-                         hidden_weight=S["hidden_weight"] if vocab_src is not None else 0.0,
-                         # sampling re-segments the student's own SentencePiece; a teacher's shared vocabulary keeps
-                         # the pieces the hidden-state transfer aligns
-                         subword_alpha=S["subword_alpha"] if vocab_src is None and hasattr(tok, "sampling") else 0.0)
+                         hidden_weight=S["hidden_weight"] if vocab_src is not None else 0.0)
     mcfg = student_preset(cfg.student, vocab_size=tok.vocab_size, labels=labels, max_length=ml)
     mcfg.num_hidden_layers = S["student_layers"] or mcfg.num_hidden_layers
     mcfg.pad_token_id = tok.special_ids["pad"]
@@ -479,14 +476,6 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     ml = S["max_length"] if S["max_length"] != "auto" else covering_length(s_lens, hi=S["length_cap"])
     tml = S["teacher_max_length"] if S["teacher_max_length"] != "auto" else covering_length(t_lens,
                                                                                             hi=S["length_cap"])
-    s_tokens = sum(min(x, ml) for x in s_lens) / len(s_lens)
-    if S["subword_alpha"] and not shared and hasattr(tok, "sampling"):  # sampled segmentations are longer
-        import sentencepiece
-
-        sentencepiece.set_random_generator_seed(cfg.seed + 1)
-        sampler, part = tok.sampling(S["subword_alpha"]), range(min(1000, len(sample)))
-        s_tokens *= (sum(len(sampler.encode(sample[i], pairs[i] if pairs else None, max_length=ml).ids) for i in part)
-                     / max(1, sum(min(s_lens[i], ml) for i in part)))
     sb = S["student_batch"] if S["student_batch"] != "auto" else (64 if len(train) >= 20000 else 32)
     # length buckets placed where the data's lengths are (convert's fixed defaults know no data)
     buckets = list(S["buckets"]) if S["buckets"] != "auto" else auto_buckets(s_lens, ml) if cfg.convert else []
@@ -494,7 +483,7 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     finetune = teacher_given is None and not ngram
     p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),
                  n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
-                 student_tokens=s_tokens, student_max_length=ml,
+                 student_tokens=sum(min(x, ml) for x in s_lens) / len(s_lens), student_max_length=ml,
                  student_layers=S["student_layers"] or 4, student_preset=cfg.student, student_batch=sb,
                  student_min_steps=S["student_min_steps"], student_epochs=3 if S["student_epochs"] == "auto"
                  else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],

@@ -188,34 +188,3 @@ def test_init_embeddings_set_the_given_rows_at_the_random_inits_scale(tmp_path, 
     assert np.allclose(w[mask, :k], rows[mask] * scale, atol=1e-6)
     assert 0.01 < w[mask, :k].std() < 0.05 and abs(w[~mask].std() - w[mask, :k].std()) < 0.005
     assert abs(w[mask, k:].std() - w[~mask].std()) < 0.005 and w[mask, k:].any()
-
-
-def test_subword_sampling_draws_new_segmentations_each_epoch(tmp_path, spiece_dir, monkeypatch):
-    import albert_edge.distill as d
-
-    seen = []
-    real = d._encode_all
-
-    def spy(tok, texts, pairs, max_length):
-        seen.append((type(tok).__name__, real(tok, texts, pairs, max_length)))
-        return seen[-1][1]
-
-    monkeypatch.setattr(d, "_encode_all", spy)
-    res = run(tmp_path / "s", spiece_dir, epochs=3, n=384, subword_alpha=0.2)
-    kinds = [k for k, _ in seen]
-    assert kinds == ["AlbertTokenizer", "AlbertTokenizer"] + ["SubwordSampling"] * 3  # train, dev, each epoch
-    det, e1, e2 = seen[0][1], seen[2][1], seen[3][1]
-    assert e1 != det and e2 != e1 and len(e1) == len(det)  # new segmentations of the same texts, each epoch
-    assert res.best_dev_accuracy >= 0.9, res.history  # learns as without sampling (the same bar)
-    seen.clear()
-    run(tmp_path / "again", spiece_dir, epochs=1, n=384, subword_alpha=0.2)
-    assert seen[2][1] == e1  # seeded: a rerun (or --resume) draws the same segmentations
-
-
-def test_subword_sampling_needs_a_sentencepiece_student(tmp_path, spiece_dir, monkeypatch):
-    from albert_edge.errors import InputError
-    from albert_edge.tokenizer.spiece import AlbertTokenizer
-
-    monkeypatch.delattr(AlbertTokenizer, "sampling")  # as a WordPiece student is: it cannot sample segmentations
-    with pytest.raises(InputError, match="subword sampling needs a SentencePiece student"):
-        run(tmp_path / "w", spiece_dir, epochs=1, n=64, subword_alpha=0.1)

@@ -194,19 +194,3 @@ def test_lengths_are_planned_from_every_class(spiece_dir):
     assert r["max_length"] >= 36
     # the buckets sit where the texts are: one holds the short class tightly, the last is the planned length
     assert r["buckets"][0] == 8 and r["buckets"][-1] == r["max_length"] and len(r["buckets"]) <= 6
-
-
-def test_subword_sampling_is_planned_at_its_longer_segmentations(spiece_dir):
-    from albert_edge.data import Dataset
-    from albert_edge.pipeline import KNOBS, RunConfig, _resolve
-    from albert_edge.tokenizer import load_tokenizer
-
-    words = "the film was good and great today but bad awful poor sad".split()
-    train = Dataset([" ".join(words[i % 7:i % 7 + 5]) for i in range(3000)], ["a", "b"] * 1500)
-    tok, quiet = load_tokenizer(spiece_dir), (lambda m: None)
-    plain = _resolve(dict(KNOBS["default"]), RunConfig(), train, train, train, [], tok, None, None, quiet, ngram=True)
-    sampled = _resolve(dict(KNOBS["default"], subword_alpha=0.1), RunConfig(), train, train, train, [], tok, None,
-                       None, quiet, ngram=True)
-    per_epoch = {k: r["plan"]["estimate_s"]["student"] / r["plan"]["student_steps"] for k, r in
-                 (("plain", plain), ("sampled", sampled))}
-    assert per_epoch["sampled"] > per_epoch["plain"] * 1.02  # more pieces per text: each step costs more

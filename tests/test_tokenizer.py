@@ -137,19 +137,3 @@ def test_model_max_length_is_recorded_and_read(tmp_path):
     set_model_max_length(tmp_path, 96)
     conf = json.loads((tmp_path / "tokenizer_config.json").read_text())
     assert model_max_length(tmp_path) == 96 and conf["tokenizer_class"] == "AlbertTokenizer"
-
-
-def test_subword_sampling_is_a_segmentation_of_the_same_text(tok, golden_lines):
-    s = tok.sampling(0.1)
-    spm.set_random_generator_seed(7)
-    draws = [[s.encode(t).pieces for t in golden_lines[:50]] for _ in range(3)]
-    for t, *segs in zip(golden_lines[:50], *draws):
-        det = tok.encode(t).pieces
-        for seg in segs:  # the same characters, cut elsewhere; every id is a piece of the model
-            assert "".join(seg[1:-1]).replace("▁", "") == "".join(det[1:-1]).replace("▁", "")
-            assert seg[0] == "[CLS]" and seg[-1] == "[SEP]"
-    assert draws[0] != draws[1]
-    spm.set_random_generator_seed(7)
-    assert [s.encode(t).pieces for t in golden_lines[:50]] == draws[0]  # seeded
-    with pytest.raises(TokenizerError, match="alpha"):
-        tok.sampling(0.0)

@@ -133,30 +133,6 @@ class AlbertTokenizer(BaseTokenizer):
     def convert_pieces(self, pieces: list[str]) -> list[int]:
         return [self.sp.PieceToId(p) for p in pieces]
 
-    def sampling(self, alpha: float) -> "SubwordSampling":
-        """This tokenizer drawing a segmentation per call instead of the best one (training only)."""
-        return SubwordSampling(self, alpha)
-
-
-class SubwordSampling(BaseTokenizer):
-    """Subword regularization (Kudo 2018) for training: each `encode` draws one segmentation from the unigram
-    lattice of the normalized text, P(segmentation)^alpha (small alpha: more varied). A text keeps its label and its
-    teacher's targets whatever the segmentation, so every epoch sees new inputs at no teacher cost. SentencePiece's own
-    sampler (why not HF's pipeline: `tokenizers`' Unigram cannot sample) runs on the text already normalized as HF
-    does, so pieces and ids are the model's; added tokens are not matched (a sampled segmentation is noise anyway).
-    Seed it with `sentencepiece.set_random_generator_seed`."""
-
-    def __init__(self, tok: AlbertTokenizer, alpha: float) -> None:
-        if not 0.0 < alpha <= 1.0:
-            raise TokenizerError(f"subword sampling alpha {alpha} must be in (0, 1]")
-        self.tok, self.alpha, self.kind = tok, alpha, tok.kind
-        self.special_ids, self.special_pieces = tok.special_ids, tok.special_pieces
-
-    def _tokens(self, text: str):
-        pieces = self.tok.sp.encode(self.tok.normalize(text), out_type=str, enable_sampling=True, alpha=self.alpha,
-                                    nbest_size=-1)
-        return pieces, self.tok.convert_pieces(pieces), [(0, 0)] * len(pieces)
-
 
 def added_tokens(proto, special_pieces: dict[str, str]) -> list[tuple[str, bool]]:
     """(content, special) of every token HF matches on the raw text: the ALBERT specials, CONTROL and USER_DEFINED."""
