@@ -25,11 +25,12 @@ a quiet 2-core AVX2 EPYC: the teacher's from the cold tweets run of benchmarks/r
                           (benchmarks/results/demo_run.json, a quiet machine)                       ~2.1e-3 s/piece
 
 A busy machine is slower: the plan is an estimate, the report carries the measured stage times; it fills 97% of the
-budget (PLAN_SHARE), about the error of its estimates on measured runs. What the plan decides (in order): the teacher's share of the training split (40% of what is left after the fixed stages), the transfer set
-the teacher labels (20%), and the student's whole epochs that fit the rest, never fewer than the floor
-(`student_min_steps`, and MIN_STUDENT_SAMPLES examples); where the floor or whole epochs overrun, the teacher trains on
-fewer texts (down to its own floor) — if even that minimum does not fit a budget the user gave,
-`BudgetTooSmall` says how many minutes would; the default budget is stretched to it instead (`Plan.note`).
+budget (PLAN_SHARE), about the error of its estimates on measured runs. What the plan decides (in order): the
+teacher's share of the training split (40% of what is left after the fixed stages), the transfer set the teacher
+labels (20%), and the student's whole epochs that fit the rest, never fewer than the floor (`student_min_steps`, and
+MIN_STUDENT_SAMPLES examples); where the floor or whole epochs overrun, the teacher trains on fewer texts (down to its
+own floor) — if even that minimum does not fit a budget the user gave, `BudgetTooSmall` says how many minutes would;
+the default budget is stretched to it instead (`Plan.note`).
 """
 
 from __future__ import annotations
