@@ -49,17 +49,17 @@ KNOBS = {
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
                     alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                    embed_init=True, same_vocab=False, hidden_weight=1.0),
+                    embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
                  alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                 embed_init=True, same_vocab=False, hidden_weight=1.0),
+                 embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
                   test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32], embed_init=True,
-                  same_vocab=False, hidden_weight=1.0),
+                  same_vocab=False, hidden_weight=1.0, ngram_mix=True),
 }
 
 
@@ -285,17 +285,32 @@ def run(cfg: RunConfig, log=print) -> dict:
                   f"texts, max_length {tml}, lr {S['teacher_lr']}, >= {S['teacher_min_steps']} steps")
         t_bytes = folder_bytes(tdir, ("model.safetensors", HEAD, "tokenizer.json", "vocab.txt", "spiece.model"))
     logit_cache = LogitCache(cache / "logits", teacher.identity)
+    t_params = t_params or int(sum(p.numel() for p in teacher.model.parameters()))
+    t_note += "; bytes = pickled vectorizer + model" if ngram else "; bytes = fp32 weights + tokenizer"
+    encoder, mixed = teacher, None  # the encoder lends embeddings and hidden states; the student learns the mix
+    if S["ngram_mix"] and not ngram:
+        from .ngram_teacher import mix_with_ngram
+
+        mixed, report["teacher_mix"] = stages.run("teacher_mix", lambda: mix_with_ngram(
+            teacher, train, dev_sel, labels, cache=logit_cache, seed=cfg.seed, log=log))
 
     def teacher_eval():
-        lg = teacher.logits(test.texts, test.pairs, cache=logit_cache, progress=cfg.progress,
-                            description="teacher on test")
-        record("teacher", lg.argmax(1).tolist(),
-               params=t_params or int(sum(p.numel() for p in teacher.model.parameters())),
-               bytes=t_bytes, note=t_note + ("; bytes = pickled vectorizer + model" if ngram else
-                                             "; bytes = fp32 weights + tokenizer"),
-               latency_ms=rep.latency_ms(lambda t: teacher.logits([t]), test.texts))
+        kw = dict(cache=logit_cache, progress=cfg.progress, description="teacher on test")
+        lg = encoder.logits(test.texts, test.pairs, **kw)
+        mix_note = ""
+        if mixed is not None:
+            record("teacher_encoder", lg.argmax(1).tolist(), params=t_params, bytes=t_bytes, note=t_note,
+                   latency_ms=rep.latency_ms(lambda t: encoder.logits([t]), test.texts))
+            lg = mixed.logits(test.texts, test.pairs, **kw)
+            mix_note = (f"the encoder (teacher_encoder) mixed with {mixed.ngram.describe()}: log p = "
+                        f"{mixed.weight:g}·log p_encoder + {1 - mixed.weight:g}·log p_ngram, renormalized, the weight "
+                        "chosen on dev; params and bytes of both; ")
+        record("teacher", lg.argmax(1).tolist(), bytes=t_bytes + (mixed.ngram.num_bytes if mixed else 0),
+               params=t_params + (mixed.ngram.num_parameters if mixed else 0), note=mix_note + t_note,
+               latency_ms=rep.latency_ms(lambda t: (mixed or encoder).logits([t]), test.texts))
 
     stages.run("teacher_eval", teacher_eval)
+    teacher = mixed or encoder
     vectors = None
     if S["repr_weight"] > 0:  # logits and pooled vectors from one teacher pass (own cache namespace)
         transfer_logits, vectors = stages.run("teacher_logits_transfer", lambda: teacher.features(
@@ -326,7 +341,7 @@ def run(cfg: RunConfig, log=print) -> dict:
     if vocab_src is not None:
         from .training.same_vocab import HiddenTransfer, albert_encoder, teacher_embedding_state
 
-        enc = albert_encoder(teacher.model)
+        enc = albert_encoder(encoder.model)
         if ml <= enc.config.max_position_embeddings < mcfg.max_position_embeddings:  # the teacher's table fits
             mcfg.max_position_embeddings = enc.config.max_position_embeddings
         init_state = teacher_embedding_state(enc, mcfg.embedding_size, mcfg.max_position_embeddings)
@@ -346,7 +361,7 @@ def run(cfg: RunConfig, log=print) -> dict:
         from .training.embed_init import teacher_piece_embeddings
 
         init_rows = stages.run("student_embed_init", lambda: teacher_piece_embeddings(
-            teacher, tok, mcfg.embedding_size, progress=cfg.progress))
+            encoder, tok, mcfg.embedding_size, progress=cfg.progress))
         log(f"   {int(init_rows[1].sum())} of {tok.vocab_size} student pieces start from the teacher's vectors")
     history = stages.run("student_distill", lambda: _distill(cache / "student", dkey, dcfg, mcfg, spdir,
                                                             transfer_texts, transfer_pairs, y_transfer,
@@ -459,7 +474,7 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
              shared=False) -> dict:
     """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan)."""
     from .data import auto_buckets, covering_length
-    from .plan import DEFAULT_BUDGET_MINUTES, plan_run, teacher_scale
+    from .plan import DEFAULT_BUDGET_MINUTES, ngram_fit_cost, plan_run, teacher_scale
     from .teacher import teacher_tokenizer
 
     # lengths from a seeded random sample (tokenizing 30k texts twice is not free on 2 cores); not the first 5,000:
@@ -489,8 +504,10 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
                  else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],
                  teacher_min_steps=S["teacher_min_steps"], teacher_epochs=S["teacher_epochs"],
                  # an n-gram teacher labels a text in microseconds (a lookup, a sparse dot product): it labels the
-                 # whole pool; its fit is planned per training text (ngram_teacher)
-                 ngram_teacher=ngram,
+                 # whole pool; its fit (or that of a mix's n-grams) is planned by the training texts' characters
+                 ngram_fit_s=ngram_fit_cost(train.texts if train.pairs is None else
+                                            [t + " " + q for t, q in zip(train.texts, train.pairs)])
+                 if ngram or S["ngram_mix"] else 0.0,
                  teacher_scale=1e-3 if ngram else teacher_scale(Path(cfg.teacher) if teacher_given else backbone),
                  embed_init_pieces=tok.vocab_size if S["embed_init"] and not ngram and not shared else 0,
                  teacher_per_student_step=shared and S["hidden_weight"] > 0,

@@ -58,3 +58,59 @@ def test_cross_fitted_targets_and_full_model_elsewhere():
 def test_too_few_texts_per_label():
     with pytest.raises(DataError, match="at least 5 training texts of every label"):
         NgramTeacher(["好", "好好", "差", "很好", "太好", "真好"], [1, 1, 0, 1, 1, 1], ["negative", "positive"])
+
+
+def _onehot_logits(pred, k=2, strength=3.0):
+    return np.eye(k)[np.asarray(pred)] * strength
+
+
+def test_mix_logits_ends_are_the_two_teachers():
+    from albert_edge.ngram_teacher import mix_logits
+
+    rng = np.random.default_rng(0)
+    neural = rng.normal(size=(20, 3)) * 4
+    ngram = np.log(rng.dirichlet(np.ones(3), size=20))
+    assert np.exp(mix_logits(neural, ngram, 0.5)).sum(1) == pytest.approx(np.ones(20), abs=1e-5)
+    ref = neural - neural.max(1, keepdims=True)
+    assert mix_logits(neural, ngram, 1.0) == pytest.approx(ref - np.log(np.exp(ref).sum(1, keepdims=True)), abs=1e-5)
+    assert mix_logits(neural, ngram, 0.0) == pytest.approx(ngram, abs=1e-5)
+
+
+def test_choose_mix_keeps_the_better_teacher_and_mixes_complementary_ones():
+    from albert_edge.ngram_teacher import choose_mix
+
+    y = np.arange(100) % 2
+    wrong = 1 - y
+    # the encoder is always right, the n-grams always wrong: the encoder alone
+    w, table = choose_mix(_onehot_logits(y), np.log(np.full((100, 2), 0.5)) + _onehot_logits(wrong), y)
+    assert w == 1.0 and [e["weight"] for e in table] == [i / 10 for i in range(11)]
+    # the reverse: the n-grams alone
+    assert choose_mix(_onehot_logits(wrong), np.log(np.eye(2)[y] * 0.98 + 0.01), y)[0] == 0.0
+    # each right on its own 60% with confidence, unsure where wrong: only the mix is right everywhere
+    a, b = np.arange(100) < 60, np.arange(100) >= 40
+    neural = np.where(a[:, None], _onehot_logits(y, strength=4), _onehot_logits(wrong, strength=0.5))
+    ngram = np.log(np.where(b[:, None], np.eye(2)[y] * 0.96 + 0.02, np.eye(2)[wrong] * 0.2 + 0.4))
+    w, table = choose_mix(neural, ngram, y)
+    assert 0.0 < w < 1.0 and next(e for e in table if e["weight"] == w)["accuracy"] == 1.0
+
+
+def test_mixed_teacher_caches_only_the_encoder_and_names_its_weight():
+    from albert_edge.ngram_teacher import MixedTeacher, mix_logits
+
+    texts, y = reviews(200, 1)
+    ng = NgramTeacher(texts, y, ["negative", "positive"], seed=0)
+    calls = []
+
+    class Encoder:
+        labels, identity = ["negative", "positive"], "enc"
+
+        def logits(self, texts, pairs=None, **kw):
+            calls.append(kw)
+            return np.zeros((len(texts), 2), dtype=np.float32)
+
+    m = MixedTeacher(Encoder(), ng, 0.3)
+    out = m.logits(texts[:5], cache="C", progress=False)
+    assert calls == [{"cache": "C", "progress": False}]
+    assert out == pytest.approx(mix_logits(np.zeros((5, 2)), ng.logits(texts[:5]), 0.3), abs=1e-6)
+    assert (out.argmax(1) == ng.logits(texts[:5]).argmax(1)).all()  # a flat encoder leaves the n-grams' vote
+    assert MixedTeacher(Encoder(), ng, 0.4).identity != m.identity

@@ -66,6 +66,10 @@ def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
     assert g["student_int8_ge_0.98_teacher"]["met"] == (r["student_int8"]["accuracy"] >= 0.98 * r["teacher"]["accuracy"])
     assert g["teacher_ge_tfidf_plus_0.02"]["margin"] == pytest.approx(
         r["teacher"]["accuracy"] - r["baseline_tfidf"]["accuracy"] - 0.02, abs=1e-4)
+    mix = saved["teacher_mix"]  # the encoder mixed with the n-grams where that helps on dev (here: they are perfect)
+    assert mix["weight"] in [e["weight"] for e in mix["dev"]] and len(mix["dev"]) == 11
+    assert mix["weight"] < 1.0 and r["teacher_encoder"]["params"] < r["teacher"]["params"]
+    assert r["teacher"]["accuracy"] >= r["teacher_encoder"]["accuracy"] and "Teacher mix" in (out / "report.md").read_text()
     if r["bundle"].get("artifacts"):
         assert (out / "bundle" / "manifest.json").is_file() and (out / "tradeoff.png").is_file()
         assert {(a["format"], a["precision"]) for a in r["bundle"]["artifacts"]} == {
