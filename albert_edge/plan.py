@@ -179,6 +179,11 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
         n_x = max(n_min_transfer, int(n_x * 0.8))
         left = avail - teacher_cost(n_t) - n_x * c_ti
         steps = int(left / (student_batch * c_s))
+    if steps < student_min_steps and n_x < n_pool:
+        # the floor binds: label just enough texts that whole epochs land on it (12,487 texts made 4 epochs of 196
+        # steps, 16 short of the floor, and the fifth epoch that closed the gap took a third of the teacher's texts)
+        e = max(1, (student_min_steps * student_batch) // n_x)
+        n_x = min(n_pool, math.ceil(student_min_steps / e) * student_batch)
     epochs = student_epochs_for(max(steps, student_min_steps), n_x)
     steps = epochs * math.ceil(n_x / student_batch)  # what is trained: whole epochs
     over = fixed + teacher_cost(n_t) + n_x * c_ti + steps * student_batch * c_s - target

@@ -25,6 +25,13 @@ def test_budget_is_spent_and_respected():
     assert bigger.teacher_train > p.teacher_train and bigger.estimate_s["total"] <= 2400 * 1.1
 
 
+def test_a_binding_floor_is_met_by_whole_epochs_not_one_more():
+    for budget in range(1100, 1300, 10):  # budgets where the floor binds
+        p = plan_run(budget_s=budget, **dict(TWEETS, convert_lengths=4, embed_init_pieces=8000))
+        assert 800 <= p.student_steps < 800 + p.student_epochs, budget  # not a fifth epoch for 16 missing steps
+        assert p.teacher_train >= 4000 and p.estimate_s["total"] <= budget, budget
+
+
 def test_small_data_gets_many_epochs_not_few_steps():
     from albert_edge.plan import MIN_STUDENT_SAMPLES
 
