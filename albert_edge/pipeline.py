@@ -139,6 +139,12 @@ def run(cfg: RunConfig, log=print) -> dict:
     if cfg.teacher and cfg.backbone:
         raise InputError("--teacher (already fine-tuned) and --backbone (fine-tuned here) exclude each other")
     S = {**KNOBS[cfg.mode], **cfg.overrides}
+    b = S["buckets"]
+    if b != "auto" and not (isinstance(b, list) and b and all(isinstance(x, int) and x >= 3 for x in b)):
+        raise InputError(f"override buckets={b!r}: give \"auto\" or a non-empty list of lengths of 3 or more, e.g. "
+                         "[32, 64]")
+    if b != "auto" and S["max_length"] != "auto" and max(b) > S["max_length"]:
+        raise InputError(f"override buckets={b}: longer than max_length {S['max_length']}; give lengths up to it")
     out = Path(cfg.out)
     path, text_col, label_col, pair_col, encoding, described = cfg.source()
     # every user-input check comes before anything is trained or written
@@ -291,23 +297,22 @@ def run(cfg: RunConfig, log=print) -> dict:
     if S["ngram_mix"] and not ngram:
         from .ngram_teacher import mix_with_ngram
 
-        mixed, report["teacher_mix"] = stages.run("teacher_mix", lambda: mix_with_ngram(
+        mixed, report["ngram_mix"] = stages.run("teacher_mix", lambda: mix_with_ngram(
             teacher, train, dev_sel, labels, cache=logit_cache, seed=cfg.seed, log=log))
 
     def teacher_eval():
+        # "teacher" is the one the user gave or the backbone fine-tuned here (the goals compare with it); the student
+        # learns from teacher_mix where there is one
         kw = dict(cache=logit_cache, progress=cfg.progress, description="teacher on test")
-        lg = encoder.logits(test.texts, test.pairs, **kw)
-        mix_note = ""
+        record("teacher", encoder.logits(test.texts, test.pairs, **kw).argmax(1).tolist(), params=t_params,
+               bytes=t_bytes, note=t_note, latency_ms=rep.latency_ms(lambda t: encoder.logits([t]), test.texts))
         if mixed is not None:
-            record("teacher_encoder", lg.argmax(1).tolist(), params=t_params, bytes=t_bytes, note=t_note,
-                   latency_ms=rep.latency_ms(lambda t: encoder.logits([t]), test.texts))
-            lg = mixed.logits(test.texts, test.pairs, **kw)
-            mix_note = (f"the encoder (teacher_encoder) mixed with {mixed.ngram.describe()}: log p = "
-                        f"{mixed.weight:g}·log p_encoder + {1 - mixed.weight:g}·log p_ngram, renormalized, the weight "
-                        "chosen on dev; params and bytes of both; ")
-        record("teacher", lg.argmax(1).tolist(), bytes=t_bytes + (mixed.ngram.num_bytes if mixed else 0),
-               params=t_params + (mixed.ngram.num_parameters if mixed else 0), note=mix_note + t_note,
-               latency_ms=rep.latency_ms(lambda t: (mixed or encoder).logits([t]), test.texts))
+            record("teacher_mix", mixed.logits(test.texts, test.pairs, **kw).argmax(1).tolist(),
+                   params=t_params + mixed.ngram.num_parameters, bytes=t_bytes + mixed.ngram.num_bytes,
+                   latency_ms=rep.latency_ms(lambda t: mixed.logits([t]), test.texts),
+                   note=f"the teacher mixed with {mixed.ngram.describe()}: log p = {mixed.weight:g}·log p_teacher + "
+                        f"{1 - mixed.weight:g}·log p_ngram, renormalized, the weight chosen on dev; the student's KD "
+                        "targets; params and bytes of both")
 
     stages.run("teacher_eval", teacher_eval)
     teacher = mixed or encoder
@@ -384,7 +389,7 @@ def run(cfg: RunConfig, log=print) -> dict:
         note=f"ALBERT {cfg.student} (E={mcfg.embedding_size}, H={mcfg.hidden_size}, {mcfg.num_hidden_layers} passes "
              f"of 1 shared layer, vocab {mcfg.vocab_size}, max_length {ml}) distilled on {len(transfer_texts)} "
              f"texts, {history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
-             f"+ CE on labels{init_note}); "
+             f"{'from teacher_mix ' if mixed is not None else ''}+ CE on labels{init_note}); "
              "bytes = fp32 safetensors + tokenizer file"))
 
     # -- int8 + convert --------------------------------------------------------------------------------------------
@@ -488,12 +493,13 @@ def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbo
     else:
         ttok = teacher_given.tokenizer if teacher_given else teacher_tokenizer(backbone)
         t_lens = [len(x) for x in ttok(sample, pairs, truncation=False)["input_ids"]]
-    ml = S["max_length"] if S["max_length"] != "auto" else covering_length(s_lens, hi=S["length_cap"])
+    ml = S["max_length"] if S["max_length"] != "auto" else max(S["buckets"]) if S["buckets"] != "auto" else \
+        covering_length(s_lens, hi=S["length_cap"])  # explicit buckets: the longest is the run's length
     tml = S["teacher_max_length"] if S["teacher_max_length"] != "auto" else covering_length(t_lens,
                                                                                             hi=S["length_cap"])
     sb = S["student_batch"] if S["student_batch"] != "auto" else (64 if len(train) >= 20000 else 32)
     # length buckets placed where the data's lengths are (convert's fixed defaults know no data)
-    buckets = list(S["buckets"]) if S["buckets"] != "auto" else auto_buckets(s_lens, ml) if cfg.convert else []
+    buckets = sorted(set(S["buckets"])) if S["buckets"] != "auto" else auto_buckets(s_lens, ml) if cfg.convert else []
     budget = None if cfg.mode == "full" else (cfg.budget_minutes or DEFAULT_BUDGET_MINUTES) * 60
     finetune = teacher_given is None and not ngram
     p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),

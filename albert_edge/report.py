@@ -12,7 +12,7 @@ from pathlib import Path
 from .errors import first_line
 from .stages import folder_bytes, load_note
 
-MODELS = ("baseline_tfidf", "teacher_encoder", "teacher", "student_fp32", "student_int8")
+MODELS = ("baseline_tfidf", "teacher", "teacher_mix", "student_fp32", "student_int8")
 
 
 def score(name: str, y_true: list[int], pred: list[int], labels: list[str], out: Path, **extra) -> dict:
@@ -270,12 +270,15 @@ def markdown(r: dict) -> str:
         L.append(f"| {n} | {acc:.4f} | {m['macro_f1']:.4f} | {params} | {nbytes / 1e6:.2f} MB | "
                  f"{'' if lat is None else lat} |")
     L += [""] + [f"- **{n}**: {r[n]['note']}" for n in MODELS if n in r and r[n].get("note")]
-    mix = r.get("teacher_mix") or {}
+    mix = r.get("ngram_mix") or {}
     if mix.get("dev"):
         by_w = {e["weight"]: e["accuracy"] for e in mix["dev"]}
         L += ["", f"Teacher mix, dev accuracy by the encoder's weight: " + ", ".join(
             f"{w:g} {a:.4f}" for w, a in by_w.items()) + f"; chosen {mix['weight']:g}"
-              + (" (the encoder alone)" if mix["weight"] == 1.0 else "") + "."]
+              + (" (the teacher alone)" if mix["weight"] == 1.0 else "") + "."]
+        if r.get("teacher_mix") and r.get("student_int8"):
+            L[-1] += (f" The int8 student reaches {r['student_int8']['accuracy'] / r['teacher_mix']['accuracy']:.3f}x "
+                      "the mix it learned from.")
     L += ["", "## Goals", ""]
     for k, v in r.get("goals", {}).items():
         mark = {True: "met", False: "**MISSED**", None: "not measured"}[v["met"]]

@@ -44,7 +44,7 @@ def default_buckets(longest: int) -> list[int]:
 
 def parse_seq_lens(value: str | list[int] | None, max_positions: int) -> list[int]:
     """Sorted, unique lengths. None: the default buckets up to min(128, the model's maximum)."""
-    if value is None or value == "" or value == []:
+    if value is None:
         return default_buckets(min(max_positions, DEFAULT_BUCKETS[-1]))
     try:
         lens = sorted({int(x) for x in (value.split(",") if isinstance(value, str) else value) if str(x).strip()})

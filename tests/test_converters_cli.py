@@ -112,7 +112,7 @@ def test_length_buckets_by_default_and_bad_lists():
     assert parse_seq_lens(None, 512) == [16, 32, 48, 64, 128]
     assert parse_seq_lens(None, 40) == [16, 32, 40]  # up to the model's maximum, which always fits
     assert parse_seq_lens("64,32,32", 512) == [32, 64]
-    for bad, msg in ((",", "empty"), ("600", "outside 3..512"), ("2", "outside"), ("a,b", "give integers")):
+    for bad, msg in ((",", "empty"), ("", "empty"), ([], "empty"), ("600", "outside 3..512"), ("2", "outside"), ("a,b", "give integers")):
         with pytest.raises(InputError, match=msg):
             parse_seq_lens(bad, 512)
 

@@ -66,10 +66,11 @@ def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
     assert g["student_int8_ge_0.98_teacher"]["met"] == (r["student_int8"]["accuracy"] >= 0.98 * r["teacher"]["accuracy"])
     assert g["teacher_ge_tfidf_plus_0.02"]["margin"] == pytest.approx(
         r["teacher"]["accuracy"] - r["baseline_tfidf"]["accuracy"] - 0.02, abs=1e-4)
-    mix = saved["teacher_mix"]  # the encoder mixed with the n-grams where that helps on dev (here: they are perfect)
+    mix = saved["ngram_mix"]  # the teacher mixed with the n-grams where that helps on dev (here: they are perfect)
     assert mix["weight"] in [e["weight"] for e in mix["dev"]] and len(mix["dev"]) == 11
-    assert mix["weight"] < 1.0 and r["teacher_encoder"]["params"] < r["teacher"]["params"]
-    assert r["teacher"]["accuracy"] >= r["teacher_encoder"]["accuracy"] and "Teacher mix" in (out / "report.md").read_text()
+    assert mix["weight"] < 1.0 and r["teacher"]["params"] < r["teacher_mix"]["params"]
+    assert r["teacher_mix"]["accuracy"] >= r["teacher"]["accuracy"] and "Teacher mix" in (out / "report.md").read_text()
+    assert "from teacher_mix" in r["student_fp32"]["note"]
     if r["bundle"].get("artifacts"):
         assert (out / "bundle" / "manifest.json").is_file() and (out / "tradeoff.png").is_file()
         assert {(a["format"], a["precision"]) for a in r["bundle"]["artifacts"]} == {
@@ -116,7 +117,7 @@ def _cfg(tmp_path, data, **kw):
 
 
 @pytest.mark.parametrize("case", ["missing_column", "one_class", "teacher_labels", "teacher_not_classifier",
-                                  "unlabeled_empty", "unlabeled_not_utf8"])
+                                  "unlabeled_empty", "unlabeled_not_utf8", "buckets_empty", "buckets_too_long"])
 def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classifier_teacher, case):
     from albert_edge.errors import AlbertEdgeError
     from albert_edge.pipeline import run
@@ -133,6 +134,10 @@ def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classif
                                                         "['negative', 'neutral', 'positive']"
     elif case == "teacher_not_classifier":
         kw["teacher"], match = str(tiny_bert / "backbone"), "a BertModel, not a sequence classifier"
+    elif case == "buckets_empty":  # not convert's default buckets in silence
+        kw["overrides"], match = {"buckets": []}, "override buckets=[]: give \"auto\" or a non-empty list"
+    elif case == "buckets_too_long":
+        kw["overrides"], match = {"buckets": [16, 64], "max_length": 32}, "longer than max_length 32"
     else:
         u = tmp_path / "u.txt"
         u.write_bytes(b"\n \n" if case == "unlabeled_empty" else b"fine\ncaf\xe9\n")
