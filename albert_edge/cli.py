@@ -386,6 +386,7 @@ def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.ts
             unlabeled: Annotated[Optional[Path], Opt("--unlabeled", help="In-domain text, one per line (UTF-8), labeled by the teacher.")] = None,
             student: Annotated[Optional[str], Opt("--student", help="Student preset: tiny, micro, base.")] = None,
             student_vocab: Annotated[Optional[StudentVocab], Opt("--student-vocab", help="own: a SentencePiece trained on the data (default); teacher: an ALBERT teacher's vocabulary, its embeddings copied and hidden states transferred.")] = None,
+            ngram_mix: Annotated[Optional[bool], Opt("--ngram-mix/--no-ngram-mix", help="The student learns from the teacher mixed with a cross-fitted TF-IDF model, the weight chosen on dev (default: on).")] = None,
             max_drop: Annotated[Optional[float], Opt("--max-drop", help="int8 accuracy budget on dev.")] = None,
             budget_minutes: Annotated[Optional[float], Opt("--budget-minutes", help="Time the run plans for (2 cores). Default 20, stretched to the smallest run when the data needs more; a value given here is refused if too small.")] = None,
             out: Annotated[Optional[Path], Opt("--out", "-o", help="Run folder.")] = None,
@@ -411,8 +412,12 @@ def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.ts
     cfg.progress = not quiet
     if student_vocab is not None:
         cfg.overrides = {**cfg.overrides, "same_vocab": student_vocab is StudentVocab.teacher}
+    if ngram_mix is not None:
+        cfg.overrides = {**cfg.overrides, "ngram_mix": ngram_mix}
     r = run_pipeline(cfg, log=lambda m: err.print(m))
-    for n in ("baseline_tfidf", "teacher", "student_fp32", "student_int8"):
+    from .report import MODELS
+
+    for n in MODELS:
         if n in r:
             typer.echo(f"{n:>15}: accuracy {r[n]['accuracy']:.4f}  macro-F1 {r[n]['macro_f1']:.4f}  "
                        f"params {r[n]['params']:,}  {r[n]['bytes'] / 1e6:.2f} MB")

@@ -170,8 +170,10 @@ def test_without_a_bundle_the_int8_search_judges_on_pt2e(tmp_path, tiny_bert):
 
     data = write_data(tmp_path / "d.csv", n=300)
     cfg = _cfg(tmp_path, data, label_column="sentiment", backbone=str(tiny_bert / "backbone"), convert=False,
-               max_drop=1.0)
+               max_drop=1.0, overrides={"ngram_mix": False})  # and without the n-gram mix: the teacher alone
     r = run(cfg, log=lambda m: None)
+    assert "teacher_mix" not in r and "ngram_mix" not in r and "teacher_mix" not in r["stages"]
+    assert "from teacher_mix" not in r["student_fp32"]["note"]
     assert r["int8_budget"]["measured_on"].startswith("PT2E") and r["int8_budget"]["within_budget"]
     assert "student_int8_search" in r["stages"] and "student_int8_dev" not in r["stages"]
     assert "PT2E graph in PyTorch" in r["student_int8"]["note"] and r["bundle"]["skipped"] == "--no-convert"
