@@ -14,8 +14,9 @@ length (95th percentile of each tokenizer's lengths on the training text), how m
 labels and how many optimizer steps the student makes (albert_edge.plan, from --budget-minutes), with a floor of
 steps so small data still trains enough.
 
-Over 400 lines because the recipe reads top to bottom in `run`, stage after stage; the stages' work lives in
-the components (data, teacher, distill, quantize, converters, report).
+The recipe reads top to bottom in `run`, stage after stage; the stages' work lives in the components (data,
+teacher, distill, quantize, converters, report) and in albert_edge.run_steps (baseline, plan inputs, the student's
+cached pretraining and resumable distillation).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from pathlib import Path
 
-from .errors import InputError, MissingExtraError
+from . import run_steps as steps
+from .errors import InputError
 from .stages import Stages, digest, folder_bytes, stamp, stamp_ok
 
 NGRAM = "ngram"  # --teacher ngram: albert_edge.ngram_teacher instead of a neural teacher
@@ -44,22 +46,24 @@ class StudentVocab(str, Enum):
 
 # Knobs every run resolves; `overrides` (or config.json) may set any of them. "auto" = decided from the data/budget
 # (buckets "auto": length buckets fitted to the training texts' lengths up to the run's max_length, data.auto_buckets).
+# pretrain_epochs: MLM + SOP of the student on the training + unlabeled texts before distillation; 0, because on the
+# reviews 3 epochs left the distilled student far behind one from a random start (benchmarks/results/zh_pretrain.json).
 KNOBS = {
     "default": dict(teacher_train="auto", teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=150,
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
                     alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                    embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True),
+                    embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
                  alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=0.0, buckets="auto",
-                 embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True),
+                 embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
                   test=150, vocab=600, length_cap=32, repr_weight=0.0, buckets=[32], embed_init=True,
-                  same_vocab=False, hidden_weight=1.0, ngram_mix=True),
+                  same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0),
 }
 
 
@@ -196,7 +200,7 @@ def run(cfg: RunConfig, log=print) -> dict:
         log(f"   {name}: accuracy {results[name]['accuracy']:.4f}, macro-F1 {results[name]['macro_f1']:.4f}")
 
     def baseline_stage():
-        pred, extra, predict_one = _baseline(train, test, labels)
+        pred, extra, predict_one = steps.baseline(train, test, labels)
         record("baseline_tfidf", pred, **extra, latency_ms=rep.latency_ms(predict_one, test.texts))
 
     stages.run("baseline_tfidf", baseline_stage)
@@ -230,9 +234,9 @@ def run(cfg: RunConfig, log=print) -> dict:
         spdir = cache / "spiece"
         tok_cached = stamp_ok(spdir, skey)
         stages.run("student_tokenizer", (lambda: None) if tok_cached else
-                   (lambda: _train_spiece(train.texts, spdir, S["vocab"], cfg.seed, skey, log)), cached=tok_cached)
+                   (lambda: steps.train_spiece(train.texts, spdir, S["vocab"], cfg.seed, skey, log)), cached=tok_cached)
     tok = load_tokenizer(spdir)
-    resolved = _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=ngram,
+    resolved = steps.resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=ngram,
                         shared=vocab_src is not None)
     report["plan"] = resolved
     ml, tml = resolved["max_length"], resolved["teacher_max_length"]
@@ -359,7 +363,16 @@ def run(cfg: RunConfig, log=print) -> dict:
     y_transfer = transfer_labels + transfer_logits[n_lab:].argmax(1).tolist()
     # an n-gram teacher has no vector for a piece; a shared vocabulary copies the teacher's rows instead
     embed_init = bool(S["embed_init"]) and not ngram and vocab_src is None
-    dkey = _dkey(teacher, skey, transfer_texts, transfer_pairs, dcfg, mcfg, dev_sel, embed_init)
+    pre_dir = None
+    if S["pretrain_epochs"] and vocab_src is None:  # MLM + SOP on the task's own text (albert_edge.pretrain)
+        pkey = {"tok": skey, "texts": digest(pool_texts), "epochs": S["pretrain_epochs"], "model": mcfg.to_hf_dict(),
+                "seed": cfg.seed, "max_length": ml, "batch": dcfg.batch_size, "lr": S["student_lr"]}
+        pre_dir = cache / "pretrain"
+        p_cached = stamp_ok(pre_dir, pkey)
+        stages.run("student_pretrain", (lambda: None) if p_cached else lambda: steps.pretrain_student(
+            pre_dir, pkey, pool_texts, spdir, mcfg, ml, dcfg.batch_size, S["student_lr"], cfg, log), cached=p_cached)
+    dkey = steps.distill_key(teacher, skey, transfer_texts, transfer_pairs, dcfg, mcfg, dev_sel, embed_init) | \
+        ({"pretrained": digest(pkey)} if pre_dir else {})
     d_cached = stamp_ok(cache / "student", dkey)
     init_rows = None
     if embed_init and not d_cached:
@@ -368,10 +381,10 @@ def run(cfg: RunConfig, log=print) -> dict:
         init_rows = stages.run("student_embed_init", lambda: teacher_piece_embeddings(
             encoder, tok, mcfg.embedding_size, progress=cfg.progress))
         log(f"   {int(init_rows[1].sum())} of {tok.vocab_size} student pieces start from the teacher's vectors")
-    history = stages.run("student_distill", lambda: _distill(cache / "student", dkey, dcfg, mcfg, spdir,
+    history = stages.run("student_distill", lambda: steps.distill_student(cache / "student", dkey, dcfg, mcfg, spdir,
                                                             transfer_texts, transfer_pairs, y_transfer,
                                                             transfer_logits, vectors, init_rows, dev_sel, labels,
-                                                            cfg, log, init_state, hidden),
+                                                            cfg, log, init_state, hidden, pre_dir),
                          cached=d_cached)
     init_note = ("; word embeddings started from the teacher's vectors of its pieces" if embed_init else "") + \
         shared_note
@@ -427,148 +440,6 @@ def _default_backbone() -> Path:
     from .teacher import default_backbone
 
     return default_backbone()
-
-
-def _baseline(train, test, labels):
-    try:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-    except ImportError:
-        raise MissingExtraError("the baseline needs scikit-learn: pip install 'albert-edge[demo]'") from None
-    import pickle
-
-    from .ngram_teacher import describe, tfidf_settings
-
-    join = (lambda d: [t + " " + p for t, p in zip(d.texts, d.pairs)]) if train.pairs else (lambda d: d.texts)
-    settings = tfidf_settings(join(train))  # character n-grams for unspaced scripts (Chinese), else words
-    vec = TfidfVectorizer(**settings)
-    clf = LogisticRegression(max_iter=2000, C=2.0).fit(vec.fit_transform(join(train)), train.label_ids(labels))
-    pred = clf.predict(vec.transform(join(test))).tolist()
-    return pred, {"params": int(clf.coef_.size + clf.intercept_.size), "bytes": len(pickle.dumps((vec, clf))),
-                  "note": f"TF-IDF ({describe(settings)}) + logistic regression (C=2) on all {len(train)} "
-                          "training texts; params = LR weights (vocabulary not counted), bytes = pickled vectorizer + "
-                          "model"}, lambda t: clf.predict(vec.transform([t]))
-
-
-def _train_spiece(texts, spdir: Path, vocab: int, seed: int, key: dict, log) -> None:
-    """train_tokenizer on the training text; a text too small for `vocab` pieces retries with the largest size
-    SentencePiece allows (it names it in its error)."""
-    import re
-
-    from .errors import TokenizerError
-    from .tokenizer import train_tokenizer
-
-    spdir.mkdir(parents=True, exist_ok=True)
-    corpus = spdir / "corpus.txt"
-    corpus.write_text("\n".join(" ".join(t.split()) for t in texts) + "\n", encoding="utf-8")
-    try:
-        try:
-            train_tokenizer([corpus], spdir, vocab_size=vocab, seed=seed)
-        except TokenizerError as e:
-            m = re.search(r"value <= (\d+)", str(e))
-            if not m:
-                raise
-            log(f"   vocabulary {vocab} is too large for this text; using {m.group(1)} pieces")
-            train_tokenizer([corpus], spdir, vocab_size=int(m.group(1)), seed=seed)
-    finally:
-        corpus.unlink(missing_ok=True)
-    stamp(spdir, key)
-
-
-def _resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=False,
-             shared=False) -> dict:
-    """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan)."""
-    from .data import auto_buckets, covering_length
-    from .plan import DEFAULT_BUDGET_MINUTES, ngram_fit_cost, plan_run, teacher_scale
-    from .teacher import teacher_tokenizer
-
-    # lengths from a seeded random sample (tokenizing 30k texts twice is not free on 2 cores); not the first 5,000:
-    # the split lists the training texts label by label, and classes can differ in length
-    pick = sorted(random.Random(cfg.seed).sample(range(len(train)), min(5000, len(train))))
-    sample = [train.texts[i] for i in pick]
-    pairs = [train.pairs[i] for i in pick] if train.pairs is not None else None
-    s_lens = [len(tok.encode(t, pairs[i] if pairs else None).ids) for i, t in enumerate(sample)]
-    if ngram:  # no sequence length to plan for
-        t_lens = s_lens
-    else:
-        ttok = teacher_given.tokenizer if teacher_given else teacher_tokenizer(backbone)
-        t_lens = [len(x) for x in ttok(sample, pairs, truncation=False)["input_ids"]]
-    ml = S["max_length"] if S["max_length"] != "auto" else max(S["buckets"]) if S["buckets"] != "auto" else \
-        covering_length(s_lens, hi=S["length_cap"])  # explicit buckets: the longest is the run's length
-    tml = S["teacher_max_length"] if S["teacher_max_length"] != "auto" else covering_length(t_lens,
-                                                                                            hi=S["length_cap"])
-    sb = S["student_batch"] if S["student_batch"] != "auto" else (64 if len(train) >= 20000 else 32)
-    # length buckets placed where the data's lengths are (convert's fixed defaults know no data)
-    buckets = sorted(set(S["buckets"])) if S["buckets"] != "auto" else auto_buckets(s_lens, ml) if cfg.convert else []
-    budget = None if cfg.mode == "full" else (cfg.budget_minutes or DEFAULT_BUDGET_MINUTES) * 60
-    finetune = teacher_given is None and not ngram
-    p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),
-                 n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
-                 student_tokens=sum(min(x, ml) for x in s_lens) / len(s_lens), student_max_length=ml,
-                 student_layers=S["student_layers"] or 4, student_preset=cfg.student, student_batch=sb,
-                 student_min_steps=S["student_min_steps"], student_epochs=3 if S["student_epochs"] == "auto"
-                 else S["student_epochs"], finetune_teacher=finetune, teacher_batch=S["teacher_batch"],
-                 teacher_min_steps=S["teacher_min_steps"], teacher_epochs=S["teacher_epochs"],
-                 # an n-gram teacher labels a text in microseconds (a lookup, a sparse dot product): it labels the
-                 # whole pool; its fit (or that of a mix's n-grams) is planned by the training texts' characters
-                 ngram_fit_s=ngram_fit_cost(train.texts if train.pairs is None else
-                                            [t + " " + q for t, q in zip(train.texts, train.pairs)])
-                 if ngram or S["ngram_mix"] else 0.0,
-                 teacher_scale=1e-3 if ngram else teacher_scale(Path(cfg.teacher) if teacher_given else backbone),
-                 embed_init_pieces=tok.vocab_size if S["embed_init"] and not ngram and not shared else 0,
-                 teacher_per_student_step=shared and S["hidden_weight"] > 0,
-                 convert_lengths=len(buckets) if cfg.convert else 0,
-                 strict=cfg.budget_minutes is not None)  # a budget the user chose is refused if too small
-    if p.note:
-        log(f"   [yellow]{p.note}[/]")
-    out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb, "buckets": buckets,
-           "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
-           "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,
-           "student_epochs": S["student_epochs"] if S["student_epochs"] != "auto" else p.student_epochs,
-           "plan": p.to_dict(), "knobs": S}
-    if S["transfer"] is None:
-        out["transfer"] = len(train) + len(unlabeled)
-    log(f"   plan: student max_length {ml} (teacher {tml}), teacher on {out['teacher_train']} texts, transfer "
-        f"{out['transfer']}, student {out['student_epochs']} epochs at batch {sb}"
-        + (f", length buckets {'/'.join(map(str, buckets))}" if buckets else "") + "; estimated "
-        f"{p.estimate_s['total'] / 60:.1f} min on an idle 2-core machine")
-    return out
-
-
-def _dkey(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel, embed_init: bool) -> dict:
-    from .teacher import text_key
-
-    return {"teacher": teacher.identity, "tok": skey,
-            "texts": digest([text_key(t, pairs[i] if pairs else None) for i, t in enumerate(texts)]),
-            "cfg": asdict(dcfg), "model": mcfg.to_hf_dict(), "dev": len(dev_sel), "embed_init": embed_init}
-
-
-def _distill(sdir: Path, key: dict, dcfg, mcfg, spdir, texts, pairs, y, logits, vectors, init_rows, dev_sel, labels,
-             cfg, log, init_state=None, hidden=None) -> list[dict]:
-    """The student, resumable: an interrupted run with the same settings continues where it stopped."""
-    from .distill import TrainingInterrupted, distill
-
-    if stamp_ok(sdir, key) and (sdir / "best" / "config.json").is_file():
-        return json.loads((sdir / "history.json").read_text())
-    pending = sdir / ".pending.json"
-    resume = (pending.is_file() and json.loads(pending.read_text()).get("key") == digest(key)
-              and (sdir / "train_state.pt").is_file() and (sdir / "last" / "config.json").is_file())
-    if resume:
-        log("   resuming the interrupted student run")
-    sdir.mkdir(parents=True, exist_ok=True)
-    pending.write_text(json.dumps({"key": digest(key)}) + "\n")
-    try:
-        res = distill(sdir, cfg=dcfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=texts, train_labels=y,
-                      teacher_logits=logits, dev_texts=dev_sel.texts, dev_labels=dev_sel.label_ids(labels),
-                      train_pairs=pairs, dev_pairs=dev_sel.pairs, teacher_vectors=vectors, init_embeddings=init_rows,
-                      init_state=init_state, hidden_transfer=hidden,
-                      overwrite=not resume, resume=resume, progress=cfg.progress, log=log)
-    except TrainingInterrupted as e:
-        raise TrainingInterrupted(str(e).split(" — ")[0] + " — rerun the same command: the cached stages are "
-                                  "reused and the student resumes") from None
-    stamp(sdir, key)
-    pending.unlink(missing_ok=True)
-    return res.history
 
 
 def _write_config(cfg: RunConfig, out: Path, resolved: dict) -> None:

@@ -23,6 +23,9 @@ a quiet 2-core AVX2 EPYC: the teacher's from the cold tweets run of benchmarks/r
                           144 s for 5 lengths (+ ~15 s of worker start-up; converters/workers.py)
     artifacts on test     each artifact over the test split in its runtime, 2 threads: 62.4 s for   ~2.8e-4 s/token
                           1,736 reviews at 128 tokens (demo_zh.json)
+    student pretraining   (override pretrain_epochs) MLM + SOP, per training text: 2.0x a distillation
+                          example of the same text (the 8,000-way output on every token; 320 s vs 161 s per epoch
+                          over the 13,891 reviews, side by side on one machine: benchmarks/results/zh_pretrain.json)
     student embedding init  16.6 s for the 8,000 pieces of the tweets' vocabulary through MiniLM
                           (benchmarks/results/demo_run.json, a quiet machine)                       ~2.1e-3 s/piece
 
@@ -56,6 +59,7 @@ C_NGRAM_FIT = {"char": 2.2e-5, "word": 7.5e-6}  # by the TF-IDF analyzer
 C_INT8_PTE = 1.05e-4
 C_INT8 = 4.2e-4
 C_EMBED_INIT = 2.1e-3
+PRETRAIN_PER_STUDENT = 2.0
 C_CONVERT_LENGTH = 30.0
 C_ARTIFACTS = 2.8e-4
 FIXED_S = 30.0 + 15.0  # baseline + tokenizer; conversion workers' start-up
@@ -108,14 +112,15 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
              student_batch: int, student_min_steps: int, student_epochs: int, finetune_teacher: bool,
              teacher_batch: int, teacher_min_steps: int, teacher_epochs: int, teacher_scale: float = 1.0,
              embed_init_pieces: int = 0, teacher_per_student_step: bool = False, convert_lengths: int = 0,
-             ngram_fit_s: float = 0.0, strict: bool = True) -> Plan:
+             ngram_fit_s: float = 0.0, pretrain_texts: int = 0, strict: bool = True) -> Plan:
     """budget_s None: everything (`--full`). n_pool: labeled training texts + unlabeled texts available for transfer.
     convert_lengths: the bundle's length buckets (0: no conversion). ngram_fit_s: ngram_fit_cost of the training texts
     where an n-gram model is fitted on them (the teacher, or mixed into it).
     strict False (the default budget, not one the user chose): a budget smaller than the smallest run plans that run
     and says so in `note` instead of raising BudgetTooSmall.
     embed_init_pieces: student pieces the teacher reads to initialise the student's embeddings (0: none).
-    teacher_per_student_step: the teacher also runs forward on every student batch (hidden-state transfer)."""
+    teacher_per_student_step: the teacher also runs forward on every student batch (hidden-state transfer).
+    pretrain_texts: texts times epochs of the student's MLM + SOP pretraining (0: none)."""
     if student_min_steps > 0:
         student_min_steps = max(student_min_steps, math.ceil(MIN_STUDENT_SAMPLES / student_batch))
     c_ti = C_TEACHER_INFER * teacher_scale * teacher_tokens
@@ -126,7 +131,7 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     int8 = n_dev * student_max_length * (C_INT8_PTE if convert_lengths else C_INT8)
     convert = convert_lengths * C_CONVERT_LENGTH + n_test * student_max_length * C_ARTIFACTS if convert_lengths else 0
     fixed = FIXED_S + int8 + convert + (n_dev + n_test) * c_ti + embed_init_pieces * C_EMBED_INIT * teacher_scale + \
-        n_test * c_s / 2 + ngram_fit_s
+        n_test * c_s / 2 + ngram_fit_s + pretrain_texts * c_s * PRETRAIN_PER_STUDENT
 
     def teacher_cost(n: int) -> float:
         if not finetune_teacher or n == 0:

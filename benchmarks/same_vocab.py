@@ -13,7 +13,7 @@ import json, sys, time, numpy as np, torch
 from pathlib import Path
 from albert_edge import corpora
 from albert_edge.data import split_dataset, stratified_subsample
-from albert_edge.pipeline import _train_spiece
+from albert_edge.run_steps import train_spiece
 from albert_edge.tokenizer import load_tokenizer
 from albert_edge.distill import DistillConfig, distill, student_preset
 from albert_edge.checkpoint import load_checkpoint
@@ -81,7 +81,7 @@ def student(name, tokdir, **kw):
 
 
 if not (W / "spiece" / "spiece.model").exists():
-    _train_spiece(tr.texts, W / "spiece", 8000, 0, {}, log)
+    train_spiece(tr.texts, W / "spiece", 8000, 0, {}, log)
 student("own_spiece", W / "spiece")
 student("same_vocab_random_init", wp)
 student("same_vocab_copy", wp, copy=True)

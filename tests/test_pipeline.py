@@ -195,13 +195,34 @@ def test_lengths_are_planned_from_every_class(spiece_dir):
     """The split lists training texts label by label: 6,000 short texts of one class before 1,000 long ones of the
     other. The planned length must cover the long class (a first-5,000 sample saw none of it)."""
     from albert_edge.data import Dataset
-    from albert_edge.pipeline import KNOBS, RunConfig, _resolve
+    from albert_edge.pipeline import KNOBS, RunConfig
+    from albert_edge.run_steps import resolve
     from albert_edge.tokenizer import load_tokenizer
 
     train = Dataset(["short one"] * 6000 + [" ".join(["many words here"] * 12)] * 1000, ["a"] * 6000 + ["b"] * 1000)
     dev = train.subset(list(range(0, 7000, 50)))
-    r = _resolve(dict(KNOBS["default"]), RunConfig(), train, dev, dev, [], load_tokenizer(spiece_dir), None, None,
+    r = resolve(dict(KNOBS["default"]), RunConfig(), train, dev, dev, [], load_tokenizer(spiece_dir), None, None,
                  lambda m: None, ngram=True)
     assert r["max_length"] >= 36
     # the buckets sit where the texts are: one holds the short class tightly, the last is the planned length
     assert r["buckets"][0] == 8 and r["buckets"][-1] == r["max_length"] and len(r["buckets"]) <= 6
+
+
+def test_pretrain_knob_starts_the_student_from_mlm_sop(tmp_path):
+    """Override pretrain_epochs: MLM + SOP on the training texts first (cached), the student distilled from it."""
+    from albert_edge.pipeline import run
+    from albert_edge.stages import STAMP
+
+    data = write_data(tmp_path / "d.csv", n=300)
+    cfg = _cfg(tmp_path, data, label_column="sentiment", teacher="ngram", convert=False, max_drop=1.0,
+               overrides={"pretrain_epochs": 1})
+    r = run(cfg, log=lambda m: None)
+    pre = tmp_path / "o" / "cache" / "pretrain"
+    assert not r["stages"]["student_pretrain"]["cached"] and (pre / "model.safetensors").is_file()
+    settings = json.loads((tmp_path / "o" / "cache" / "student" / STAMP).read_text())["settings"]
+    pkey = json.loads((pre / STAMP).read_text())["key"]
+    assert settings["pretrained"] == pkey  # the student's cache is keyed by the pretraining it started from
+    r2 = run(cfg, log=lambda m: None)
+    assert r2["stages"]["student_pretrain"]["cached"] and r2["stages"]["student_distill"]["cached"]
+    assert "student_pretrain" not in run(_cfg(tmp_path, data, label_column="sentiment", teacher="ngram", convert=False,
+                                              max_drop=1.0), log=lambda m: None)["stages"]

@@ -105,3 +105,15 @@ def test_whole_epochs_that_fit_not_one_more():
     p = plan_run(budget_s=1200, **TWEETS)
     per_epoch = -(-p.transfer // TWEETS["student_batch"])
     assert p.student_steps == p.student_epochs * per_epoch and p.estimate_s["total"] <= 1200 * 1.1
+
+
+def test_pretraining_is_a_fixed_cost_of_two_student_examples_per_text():
+    from albert_edge.plan import C_STUDENT, PRETRAIN_PER_STUDENT
+
+    reviews = dict(DOCS, n_train=13891, n_pool=13891, n_dev=1500, n_test=1736, finetune_teacher=False,
+                   student_tokens=46, teacher_tokens=50)
+    bare = plan_run(budget_s=2400, **reviews)
+    pre = plan_run(budget_s=2400, pretrain_texts=13891, **reviews)
+    added = 13891 * C_STUDENT * 46 * 2 * PRETRAIN_PER_STUDENT  # 2 passes of the shared layer
+    assert pre.estimate_s["fixed"] - bare.estimate_s["fixed"] == pytest.approx(added, abs=0.2)
+    assert pre.student_epochs < bare.student_epochs
