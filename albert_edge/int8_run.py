@@ -67,10 +67,11 @@ def int8_and_bundle(stages, bundle_for, student, tok, student_dir: Path, int8_di
 
 
 def record_int8(record, bundle: dict, res, student, student_dir: Path, n_student: int, tok, test, labels: list[str],
-                 ml: int, max_drop: float) -> None:
+                 ml: int, max_drop: float) -> list[int] | None:
     """The int8 student on the test split as it ships: its .pte in ExecuTorch (bucketed, XNNPACK), when the bundle has
     one and the texts are single (a .pte reads segment A only); else the PT2E graph in PyTorch (every text padded to
-    max_length, batch 1: ~20x slower than the .pte)."""
+    max_length, batch 1: ~20x slower than the .pte). Returns the .pte's predictions (artifacts_eval reuses them), or
+    None."""
     from . import report as rep
 
     how = (f"the fp32 student through albert_edge.quantize (PT2E dynamic int8 linears + int8 embedding rows; fp32 "
@@ -87,7 +88,7 @@ def record_int8(record, bundle: dict, res, student, student_dir: Path, n_student
                latency_ms=rep.latency_ms(lambda t: p.predict([t]), test.texts),
                note=f"{how}; scored as it ships: the int8 .pte in ExecuTorch, each text at its smallest length "
                     "bucket; bytes = the .pte with its tokenizer inside")
-        return
+        return pred
     from .evaluate import int8_logits
 
     nbytes, what = rep.int8_bytes(bundle, student, student_dir, res.recipe.to_dict())
@@ -95,3 +96,4 @@ def record_int8(record, bundle: dict, res, student, student_dir: Path, n_student
            params=n_student, bytes=nbytes,
            latency_ms=rep.latency_ms(lambda t: int8_logits(res.model, tok, [t], max_length=ml), test.texts),
            note=f"{how}; scored as the PT2E graph in PyTorch (no .pte in this run); {what}")
+    return None

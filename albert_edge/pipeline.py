@@ -414,13 +414,15 @@ def run(cfg: RunConfig, log=print) -> dict:
 
     report["int8_budget"], budget_res, report["bundle"] = int8_and_bundle(
         stages, bundle_for, student, tok, student_dir, out / "student-int8", dev_sel, labels, ml, cfg, log)
+    int8_pred = None  # the int8 .pte's test predictions, when it scored student_int8
     if "error" not in report["int8_budget"]:
-        stages.run("student_int8_test", lambda: record_int8(record, report["bundle"], budget_res, student,
+        int8_pred = stages.run("student_int8_test", lambda: record_int8(record, report["bundle"], budget_res, student,
                                                               student_dir, n_student, tok, test, labels, ml,
                                                               cfg.max_drop))
     if report["bundle"].get("artifacts"):
         report["artifacts_eval"] = stages.run("artifacts_eval", lambda: rep.artifacts_eval(
-            report["bundle"]["artifacts"], test.texts, y_test, labels, threads=cfg.threads))
+            report["bundle"]["artifacts"], test.texts, y_test, labels, threads=cfg.threads,
+            scored={"executorch_int8": int8_pred} if int8_pred is not None else None))
     report.update(results)
     report["timings_s"] = {k: v["seconds"] for k, v in stages.times.items()} | {"total": round(time.time() - t_all, 1)}
     report["machine"]["load_average_at_end"] = _loadavg()

@@ -121,21 +121,25 @@ def latency_ms(predict_one, texts: list[str], n: int = 50) -> float:
 
 
 def artifacts_eval(artifacts: list[dict], texts: list[str], y_true: list[int], labels: list[str], *,
-                   latency_texts: int = 100, threads: int = 2) -> list[dict]:
+                   latency_texts: int = 100, threads: int = 2, scored: dict[str, list[int]] | None = None) -> list[dict]:
     """Each artifact in its own runtime with only what travels with it: accuracy on the test split and the median
     latency of one text at a time (host CPU, Python runtime, `threads` threads: every runtime alike; LiteRT's own
-    default is 1) over the first `latency_texts` test texts."""
+    default is 1) over the first `latency_texts` test texts. `scored`: label ids an artifact (by name, e.g.
+    "executorch_int8") already gave for these texts; they are not predicted again."""
     from .evaluate import classification_metrics
     from .predict import ArtifactPredictor
     from .runtime import open_artifact
 
     rows = []
     for a in artifacts:
+        name = f"{a['format']}_{a['precision']}"
         p = ArtifactPredictor(open_artifact(Path(a["path"]), num_threads=threads))
-        pred = [r["label"] for r in p.predict(texts)]
-        index = {n: i for i, n in enumerate(labels)}
-        m = classification_metrics(y_true, [index.get(x, 0) for x in pred], labels)
-        rows.append({**a, "name": f"{a['format']}_{a['precision']}", "accuracy": m["accuracy"],
+        pred = (scored or {}).get(name)
+        if pred is None:
+            index = {n: i for i, n in enumerate(labels)}
+            pred = [index.get(r["label"], 0) for r in p.predict(texts)]
+        m = classification_metrics(y_true, pred, labels)
+        rows.append({**a, "name": name, "accuracy": m["accuracy"],
                      "macro_f1": m["macro_f1"], "latency_ms": latency_ms(lambda t: p.predict([t]), texts,
                                                                          latency_texts)})
     return rows
@@ -273,7 +277,7 @@ def markdown(r: dict) -> str:
     mix = r.get("ngram_mix") or {}
     if mix.get("dev"):
         by_w = {e["weight"]: e["accuracy"] for e in mix["dev"]}
-        L += ["", f"Teacher mix, dev accuracy by the encoder's weight: " + ", ".join(
+        L += ["", "Teacher mix, dev accuracy by the encoder's weight: " + ", ".join(
             f"{w:g} {a:.4f}" for w, a in by_w.items()) + f"; chosen {mix['weight']:g}"
               + (" (the teacher alone)" if mix["weight"] == 1.0 else "") + "."]
         if r.get("teacher_mix") and r.get("student_int8"):

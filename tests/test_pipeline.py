@@ -81,6 +81,14 @@ def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
         assert json.loads((out / "bundle" / "manifest.json").read_text())["seq_lens"] == saved["plan"]["buckets"]
         pte = next(a for a in saved["artifacts_eval"] if a["name"] == "executorch_int8")
         assert r["student_int8"]["accuracy"] == pte["accuracy"] and "as it ships" in r["student_int8"]["note"]
+        # the run reuses student_int8's predictions for this row; predicted afresh in its runtime, it is the same
+        from albert_edge.report import artifacts_eval
+
+        again = artifacts_eval([a for a in r["bundle"]["artifacts"] if a["format"] == "executorch"
+                                and a["precision"] == "int8"], [x["text"] for x in rows],
+                               [saved["data"]["labels"].index(x["label"]) for x in rows], saved["data"]["labels"],
+                               latency_texts=2)
+        assert again[0]["accuracy"] == pte["accuracy"] and again[0]["macro_f1"] == pte["macro_f1"]
     from albert_edge.tokenizer import model_max_length
 
     assert model_max_length(out / "student") == saved["plan"]["max_length"]  # eval reads it as far as it trained
