@@ -45,11 +45,13 @@ def _sklearn():
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold
     except ImportError:
-        raise MissingExtraError("the n-gram teacher needs scikit-learn: pip install 'albert-edge[demo]'") from None
+        raise MissingExtraError("the TF-IDF baseline and the n-gram teacher need scikit-learn: pip install "
+                                "'albert-edge[demo]'") from None
     return TfidfVectorizer, LogisticRegression, StratifiedKFold
 
 
-def _fit(settings: dict, C: float, texts: list[str], y):
+def fit_tfidf(settings: dict, C: float, texts: list[str], y):
+    """(vectorizer, logistic regression) fitted on `texts`: the baseline, and each of the n-gram teacher's fits."""
     Tfidf, LR, _ = _sklearn()
     vec = Tfidf(**settings)
     return vec, LR(max_iter=2000, C=C).fit(vec.fit_transform(texts), y)
@@ -81,7 +83,7 @@ class NgramTeacher:
         from joblib import Parallel, delayed
 
         fits = Parallel(n_jobs=max(1, min(os.cpu_count() or 1, folds + 1)))(
-            delayed(_fit)(self.settings, self.C, t, yy)
+            delayed(fit_tfidf)(self.settings, self.C, t, yy)
             for t, yy in [(texts, y)] + [([texts[i] for i in f], y[f]) for f, _ in splits])
         self.vectorizer, self.model = fits[0]
         oof = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
@@ -181,11 +183,13 @@ class MixedTeacher:
         return mix_logits(lg, self.ngram.logits(texts, pairs), self.weight), vec
 
 
-def mix_with_ngram(neural, train, dev, labels: list[str], *, cache=None, seed: int = 0, log=print):
-    """(MixedTeacher or None, info): the n-gram teacher cross-fitted on `train`, the mix weight chosen on `dev`.
-    None where the encoder alone is best on dev, or the data cannot cross-fit (a label with under 5 texts)."""
+def mix_with_ngram(neural, train, dev, labels: list[str], *, ngram: NgramTeacher | None = None, cache=None,
+                   seed: int = 0, log=print):
+    """(MixedTeacher or None, info): the n-gram teacher cross-fitted on `train` (or `ngram`, already fitted on it),
+    the mix weight chosen on `dev`. None where the encoder alone is best on dev, or the data cannot cross-fit (a label
+    with under 5 texts)."""
     try:
-        ngram = NgramTeacher(train.texts, train.label_ids(labels), labels, pairs=train.pairs, seed=seed)
+        ngram = ngram or NgramTeacher(train.texts, train.label_ids(labels), labels, pairs=train.pairs, seed=seed)
     except DataError as e:
         log(f"   no n-gram mix: {e}")
         return None, {"weight": 1.0, "skipped": str(e)}

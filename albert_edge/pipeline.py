@@ -199,8 +199,21 @@ def run(cfg: RunConfig, log=print) -> dict:
         results[name] = rep.score(name, y_test, pred, labels, out, **extra)
         log(f"   {name}: accuracy {results[name]['accuracy']:.4f}, macro-F1 {results[name]['macro_f1']:.4f}")
 
+    ngram_fit = None  # the cross-fitted n-gram model (teacher, or the teacher's mix partner), fitted once
+
     def baseline_stage():
-        pred, extra, predict_one = steps.baseline(train, test, labels)
+        nonlocal ngram_fit
+        if ngram or S["ngram_mix"]:  # the baseline is its full model: fitted here, cross-fitted alongside
+            from .errors import DataError
+            from .ngram_teacher import NgramTeacher
+
+            try:
+                ngram_fit = NgramTeacher(train.texts, train.label_ids(labels), labels, pairs=train.pairs,
+                                         seed=cfg.seed)
+            except DataError:
+                if ngram:
+                    raise
+        pred, extra, predict_one = steps.baseline(train, test, labels, ngram=ngram_fit)
         record("baseline_tfidf", pred, **extra, latency_ms=rep.latency_ms(predict_one, test.texts))
 
     stages.run("baseline_tfidf", baseline_stage)
@@ -263,10 +276,7 @@ def run(cfg: RunConfig, log=print) -> dict:
     tdir = cache / "teacher"
     t_params = None
     if ngram:
-        from .ngram_teacher import NgramTeacher
-
-        teacher = stages.run("teacher_finetune", lambda: NgramTeacher(
-            train.texts, train.label_ids(labels), labels, pairs=train.pairs, seed=cfg.seed))
+        teacher = stages.run("teacher_finetune", lambda: ngram_fit)  # fitted with the baseline (its full model)
         t_note, t_bytes, t_params = teacher.describe(), teacher.num_bytes, teacher.num_parameters
     elif teacher_given is not None:
         teacher = teacher_given
@@ -286,7 +296,7 @@ def run(cfg: RunConfig, log=print) -> dict:
             t = finetune_teacher(backbone, teacher_train, dev_sel, tdir, labels=labels, epochs=S["teacher_epochs"],
                                  lr=S["teacher_lr"], batch_size=S["teacher_batch"], max_length=tml, seed=cfg.seed,
                                  min_steps=S["teacher_min_steps"], threads=cfg.threads, progress=cfg.progress,
-                                 log=log)
+                                 cache=cache / "logits", log=log)
             stamp(tdir, tkey)
             return t
 
@@ -302,7 +312,7 @@ def run(cfg: RunConfig, log=print) -> dict:
         from .ngram_teacher import mix_with_ngram
 
         mixed, report["ngram_mix"] = stages.run("teacher_mix", lambda: mix_with_ngram(
-            teacher, train, dev_sel, labels, cache=logit_cache, seed=cfg.seed, log=log))
+            teacher, train, dev_sel, labels, ngram=ngram_fit, cache=logit_cache, seed=cfg.seed, log=log))
 
     def teacher_eval():
         # "teacher" is the one the user gave or the backbone fine-tuned here (the goals compare with it); the student

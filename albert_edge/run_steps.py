@@ -10,29 +10,27 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from .errors import MissingExtraError
 from .stages import digest, stamp, stamp_ok
 
 
-def baseline(train, test, labels):
-    try:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-    except ImportError:
-        raise MissingExtraError("the baseline needs scikit-learn: pip install 'albert-edge[demo]'") from None
+def baseline(train, test, labels, ngram=None):
+    """The TF-IDF + logistic-regression row of the report: (test predictions, its report fields, predict one text).
+    `ngram`: an NgramTeacher fitted on `train`, whose full model is exactly this fit (not fitted twice)."""
     import pickle
 
-    from .ngram_teacher import describe, tfidf_settings
+    from .ngram_teacher import NgramTeacher, describe, fit_tfidf, tfidf_settings
 
     join = (lambda d: [t + " " + p for t, p in zip(d.texts, d.pairs)]) if train.pairs else (lambda d: d.texts)
-    settings = tfidf_settings(join(train))  # character n-grams for unspaced scripts (Chinese), else words
-    vec = TfidfVectorizer(**settings)
-    clf = LogisticRegression(max_iter=2000, C=2.0).fit(vec.fit_transform(join(train)), train.label_ids(labels))
+    if ngram is not None:
+        settings, vec, clf = ngram.settings, ngram.vectorizer, ngram.model
+    else:
+        settings = tfidf_settings(join(train))  # character n-grams for unspaced scripts (Chinese), else words
+        vec, clf = fit_tfidf(settings, NgramTeacher.C, join(train), train.label_ids(labels))
     pred = clf.predict(vec.transform(join(test))).tolist()
     return pred, {"params": int(clf.coef_.size + clf.intercept_.size), "bytes": len(pickle.dumps((vec, clf))),
-                  "note": f"TF-IDF ({describe(settings)}) + logistic regression (C=2) on all {len(train)} "
-                          "training texts; params = LR weights (vocabulary not counted), bytes = pickled vectorizer + "
-                          "model"}, lambda t: clf.predict(vec.transform([t]))
+                  "note": f"TF-IDF ({describe(settings)}) + logistic regression (C={NgramTeacher.C:g}) on all "
+                          f"{len(train)} training texts; params = LR weights (vocabulary not counted), bytes = pickled "
+                          "vectorizer + model"}, lambda t: clf.predict(vec.transform([t]))
 
 
 def train_spiece(texts, spdir: Path, vocab: int, seed: int, key: dict, log) -> None:

@@ -291,12 +291,14 @@ def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | 
                      epochs: int = 2, lr: float = 5e-5, batch_size: int = 32, max_length: int = 64, seed: int = 0,
                      warmup: float = 0.1, weight_decay: float = 0.01, threads: int | None = 2,
                      freeze_embeddings: bool = True, min_steps: int = 0, progress: bool = True,
-                     log=print) -> Teacher:
+                     cache: str | os.PathLike | None = None, log=print) -> Teacher:
     """Fine-tune `backbone` (HF encoder folder; default all-MiniLM-L6-v2) + a mean-pooling classification head.
 
     train/dev: albert_edge.data.Dataset. `epochs` is raised until there are `min_steps` optimizer steps. Keeps the epoch with the best dev accuracy (dev may be None: the last).
     freeze_embeddings: the backbone's embedding tables stay fixed (half of MiniLM's 22.7M parameters; faster on CPU,
     and a few thousand examples do not move them usefully).
+    cache: a LogitCache folder; the kept epoch's dev logits go there under the saved teacher's identity (the run
+    would otherwise compute them again, e.g. to choose the n-gram mix).
     """
     import torch
     import torch.nn.functional as F
@@ -325,7 +327,7 @@ def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | 
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = adamw(model.named_parameters(), lr=lr, weight_decay=weight_decay)
     sched = warmup_linear(opt, total_steps=plan.total_steps, warmup=warmup)
-    best, best_state, history = -1.0, None, []
+    best, best_state, best_dev, history = -1.0, None, None, []
     teacher = Teacher(model, tok, labels, identity="(training)", max_length=max_length)
     t0 = time.time()
     for epoch in range(epochs):
@@ -349,7 +351,8 @@ def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | 
         entry = {"epoch": epoch + 1, "seconds": round(time.time() - t0, 1)}
         if dev is not None and len(dev):
             # plain mean here: evaluate.py loads teachers, so importing it would make a cycle
-            acc = float(np.mean(np.asarray(teacher.predict(dev.texts, pairs=dev.pairs)) == np.asarray(dev.label_ids(labels))))
+            dev_logits = teacher.logits(dev.texts, pairs=dev.pairs)
+            acc = float(np.mean(dev_logits.argmax(axis=1) == np.asarray(dev.label_ids(labels))))
             entry["dev_accuracy"] = round(acc, 4)
         else:
             acc = epoch
@@ -358,6 +361,7 @@ def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | 
         if acc > best:
             best = acc
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_dev = dev_logits if dev is not None and len(dev) else None
     model.load_state_dict(best_state)
     model.eval()
     out = Path(out)
@@ -366,4 +370,7 @@ def finetune_teacher(backbone: str | os.PathLike | None, train, dev, out: str | 
                    "train_size": len(train), "history": history})
     teacher.identity = folder_identity(out, f"ml={max_length}")
     teacher.folder = out
+    if cache is not None and best_dev is not None:
+        LogitCache(cache, teacher.identity).put(
+            [text_key(t, dev.pairs[i] if dev.pairs else None) for i, t in enumerate(dev.texts)], best_dev)
     return teacher

@@ -79,13 +79,19 @@ def test_finetune_tiny_backbone(tiny_bert, tmp_path):
     logs = []
     t = finetune_teacher(tiny_bert / "backbone", train, dev, tmp_path / "teacher", labels=["neg", "pos"], epochs=3,
                          lr=3e-3, batch_size=16, max_length=16, freeze_embeddings=False, progress=False,
-                         log=logs.append)  # a random backbone must learn its embeddings too
+                         cache=tmp_path / "logits", log=logs.append)  # a random backbone must learn its embeddings too
     assert len(logs) == 3 and "dev_accuracy" in logs[-1]
     acc = accuracy(dev.label_ids(["neg", "pos"]), t.predict(dev.texts))
     assert acc >= 0.9, acc
     back = load_teacher(tmp_path / "teacher")
     assert back.labels == ["neg", "pos"] and back.identity == t.identity
     assert np.allclose(back.logits(dev.texts), t.logits(dev.texts), atol=1e-5)
+    # the kept epoch's dev logits were cached under the saved teacher's identity: what it gives for dev, not computed again
+    from albert_edge.teacher import LogitCache, text_key
+
+    cached = LogitCache(tmp_path / "logits", back.identity)
+    rows = np.stack([cached.get(text_key(x)) for x in dev.texts])
+    assert np.allclose(rows, back.logits(dev.texts), atol=1e-5)
 
     # the default freezes the backbone's embedding tables (half of MiniLM; faster on CPU)
     from safetensors.torch import load_file
