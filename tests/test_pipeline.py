@@ -71,6 +71,7 @@ def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
     assert mix["weight"] < 1.0 and r["teacher"]["params"] < r["teacher_mix"]["params"]
     assert r["teacher_mix"]["accuracy"] >= r["teacher"]["accuracy"] and "Teacher mix" in (out / "report.md").read_text()
     assert "from teacher_mix" in r["student_fp32"]["note"]
+    assert "to the teacher's pooled vector" in r["student_fp32"]["note"]  # representation transfer is on by default
     if r["bundle"].get("artifacts"):
         assert (out / "bundle" / "manifest.json").is_file() and (out / "tradeoff.png").is_file()
         assert {(a["format"], a["precision"]) for a in r["bundle"]["artifacts"]} == {
@@ -230,6 +231,7 @@ def test_pretrain_knob_starts_the_student_from_mlm_sop(tmp_path):
     settings = json.loads((tmp_path / "o" / "cache" / "student" / STAMP).read_text())["settings"]
     pkey = json.loads((pre / STAMP).read_text())["key"]
     assert settings["pretrained"] == pkey  # the student's cache is keyed by the pretraining it started from
+    assert settings["cfg"]["repr_weight"] == 0.0 and "pooled" not in r["student_fp32"]["note"]  # no n-gram vectors
     r2 = run(cfg, log=lambda m: None)
     assert r2["stages"]["student_pretrain"]["cached"] and r2["stages"]["student_distill"]["cached"]
     assert "student_pretrain" not in run(_cfg(tmp_path, data, label_column="sentiment", teacher="ngram", convert=False,
