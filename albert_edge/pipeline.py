@@ -48,7 +48,8 @@ class StudentVocab(str, Enum):
 # (buckets "auto": length buckets fitted to the training texts' lengths up to the run's max_length, data.auto_buckets).
 # repr_weight: the student's [CLS] state, through a learned projection, pulled towards the neural teacher's pooled
 # sentence vector (1 - cosine; distill.py). The same tweets run with and without it: student test 0.7720 vs 0.7615,
-# dev higher at each of the 4 epochs (benchmarks/results/repr_distill.json). An n-gram teacher has no such vector.
+# dev higher at each of the 4 epochs; neutral on the stand-in paragraphs (benchmarks/results/repr_distill.json). An
+# n-gram teacher has no such vector.
 # pretrain_epochs: MLM + SOP of the student on the training + unlabeled texts before distillation; 0, because on the
 # reviews 3 epochs left the distilled student far behind one from a random start (benchmarks/results/zh_pretrain.json).
 KNOBS = {
