@@ -121,7 +121,8 @@ def latency_ms(predict_one, texts: list[str], n: int = 50) -> float:
 
 
 def artifacts_eval(artifacts: list[dict], texts: list[str], y_true: list[int], labels: list[str], *,
-                   latency_texts: int = 100, threads: int = 2, scored: dict[str, list[int]] | None = None) -> list[dict]:
+                   latency_texts: int = 100, threads: int = 2,
+                   scored: dict[str, list[int]] | None = None) -> list[dict]:
     """Each artifact in its own runtime with only what travels with it: accuracy on the test split and the median
     latency of one text at a time (host CPU, Python runtime, `threads` threads: every runtime alike; LiteRT's own
     default is 1) over the first `latency_texts` test texts. `scored`: label ids an artifact (by name, e.g.

@@ -127,8 +127,8 @@ def distill_key(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel, embed_init: bo
             "cfg": asdict(dcfg), "model": mcfg.to_hf_dict(), "dev": len(dev_sel), "embed_init": embed_init}
 
 
-def distill_student(sdir: Path, key: dict, dcfg, mcfg, spdir, texts, pairs, y, logits, vectors, init_rows, dev_sel, labels,
-             cfg, log, init_state=None, hidden=None, init_from=None) -> list[dict]:
+def distill_student(sdir: Path, key: dict, dcfg, mcfg, spdir, texts, pairs, y, logits, vectors, init_rows, dev_sel,
+                    labels, cfg, log, init_state=None, hidden=None, init_from=None) -> list[dict]:
     """The student, resumable: an interrupted run with the same settings continues where it stopped."""
     from .distill import TrainingInterrupted, distill
 

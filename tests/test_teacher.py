@@ -86,7 +86,7 @@ def test_finetune_tiny_backbone(tiny_bert, tmp_path):
     back = load_teacher(tmp_path / "teacher")
     assert back.labels == ["neg", "pos"] and back.identity == t.identity
     assert np.allclose(back.logits(dev.texts), t.logits(dev.texts), atol=1e-5)
-    # the kept epoch's dev logits were cached under the saved teacher's identity: what it gives for dev, not computed again
+    # the kept epoch's dev logits were cached under the saved teacher's identity: what it gives for dev
     from albert_edge.teacher import LogitCache, text_key
 
     cached = LogitCache(tmp_path / "logits", back.identity)
