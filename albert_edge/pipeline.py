@@ -151,6 +151,9 @@ def run(cfg: RunConfig, log=print) -> dict:
     if b != "auto" and not (isinstance(b, list) and b and all(isinstance(x, int) and x >= 3 for x in b)):
         raise InputError(f"override buckets={b!r}: give \"auto\" or a non-empty list of lengths of 3 or more, e.g. "
                          "[32, 64]")
+    pe = S["pretrain_epochs"]
+    if isinstance(pe, bool) or not isinstance(pe, int) or pe < 0:
+        raise InputError(f"override pretrain_epochs={pe!r}: give a whole number of epochs, 0 (none) or more")
     if b != "auto" and S["max_length"] != "auto" and max(b) > S["max_length"]:
         raise InputError(f"override buckets={b}: longer than max_length {S['max_length']}; give lengths up to it")
     out = Path(cfg.out)

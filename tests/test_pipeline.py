@@ -126,7 +126,8 @@ def _cfg(tmp_path, data, **kw):
 
 
 @pytest.mark.parametrize("case", ["missing_column", "one_class", "teacher_labels", "teacher_not_classifier",
-                                  "unlabeled_empty", "unlabeled_not_utf8", "buckets_empty", "buckets_too_long"])
+                                  "unlabeled_empty", "unlabeled_not_utf8", "buckets_empty", "buckets_too_long",
+                                  "pretrain_epochs"])
 def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classifier_teacher, case):
     from albert_edge.errors import AlbertEdgeError
     from albert_edge.pipeline import run
@@ -145,6 +146,8 @@ def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classif
         kw["teacher"], match = str(tiny_bert / "backbone"), "a BertModel, not a sequence classifier"
     elif case == "buckets_empty":  # not convert's default buckets in silence
         kw["overrides"], match = {"buckets": []}, "override buckets=[]: give \"auto\" or a non-empty list"
+    elif case == "pretrain_epochs":
+        kw["overrides"], match = {"pretrain_epochs": "2"}, "override pretrain_epochs='2': give a whole number"
     elif case == "buckets_too_long":
         kw["overrides"], match = {"buckets": [16, 64], "max_length": 32}, "longer than max_length 32"
     else:
