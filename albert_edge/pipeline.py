@@ -28,7 +28,7 @@ import random
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
 
@@ -87,6 +87,7 @@ class RunConfig:
     student: str = "tiny"
     max_drop: float = 0.01
     budget_minutes: float | None = None  # None: DEFAULT_BUDGET_MINUTES, stretched to the smallest run if need be
+    speed: float | None = None  # the machine's speed for the plan (albert_edge.plan.measure_speed); None: measured
     mode: str = "default"  # default | full | smoke
     seed: int = 0
     threads: int = 2
@@ -275,7 +276,7 @@ def run(cfg: RunConfig, log=print) -> dict:
                                "dev_select": len(dev_sel), "test": len(test), "train_split": len(train),
                                "pool": len(pool_texts)},
                       "student_tokens": statistics(train, tok, max_length=ml)["tokens"]}
-    _write_config(cfg, out, resolved)
+    _write_config(replace(cfg, speed=resolved["speed"]), out, resolved)  # `--config` plans as this run did
 
     # -- teacher -------------------------------------------------------------------------------------------------
     from .teacher import HEAD, LogitCache, finetune_teacher, load_teacher

@@ -29,6 +29,10 @@ a quiet 2-core AVX2 EPYC: the teacher's from the cold tweets run of benchmarks/r
     student embedding init  16.6 s for the 8,000 pieces of the tweets' vocabulary through MiniLM
                           (benchmarks/results/demo_run.json, a quiet machine)                       ~2.1e-3 s/piece
 
+Machines differ (AVX2 or AVX-512, 2 cores or more) and one machine's speed drifts: `run` first times a few training
+steps of the tiny student (measure_speed, ~2 s) and plans with every constant scaled by that factor, so a faster
+machine trains on more within the same minutes and a slower one stays inside them. The factor is written to the run's
+config.json (`speed`), so `run --config` and a rerun into the same folder plan the same (and find their caches).
 A busy machine is slower: the plan is an estimate, the report carries the measured stage times; it fills 90% of the
 budget (PLAN_SHARE): measured runs took up to 7% (tweets) and 16% (reviews, a machine slower that hour) more
 than planned, as this machine's speed drifts by ~10% within an hour. What the plan decides (in order): the
@@ -50,6 +54,13 @@ C_TEACHER_TRAIN = 1.05e-3
 C_TEACHER_INFER = 3.8e-4
 DEFAULT_BUDGET_MINUTES = 20.0
 PLAN_SHARE = 0.90  # of the budget the plan fills (see plan_run)
+# measure_speed: the machine the constants describe would take PROBE_REF_S per probe step (the tiny student, 32 x 32
+# tokens, 2 threads). The 2-core EPYC takes 0.40-0.45 s (nine probes, 2026-12-02); on it the stages of the cold demo
+# at commit 1747223 ran 1.21-1.44x faster than these constants planned (1.30x in all). 0.49 s rates it 1.2x: a little
+# below what it does, so the plans keep a margin on a slow hour.
+PROBE_STEPS = 8
+PROBE_REF_S = 0.49
+SPEED_RANGE = (0.25, 4.0)
 # The student's floor counts examples seen, not steps: `student_min_steps` (800) was set for the tweets' batch of 64;
 # a batch of 32 (smaller data) makes each step half the examples, and 800 of them half the training. With this floor
 # such a run keeps the training a batch of 64 gets, even if it stretches the default budget (the plan says so).
@@ -107,12 +118,46 @@ class Plan:
         return asdict(self)
 
 
+def measure_speed(threads: int = 2) -> float:
+    """This machine's speed now relative to the one the constants describe (2.0: stages take half the time), from
+    PROBE_STEPS training steps of the tiny student (about 2 s). Every stage's cost is fp32 matrix products on the same
+    threads, so one factor scales them all; a coarse factor, rounded, clamped to SPEED_RANGE."""
+    import statistics
+    import time
+
+    import torch
+
+    from .model import AlbertConfig, AlbertForSequenceClassification
+    from .training.optim import adamw
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(0)
+        model = AlbertForSequenceClassification(AlbertConfig.tiny(vocab_size=8000, id2label={0: "a", 1: "b"}))
+        opt = adamw(list(model.named_parameters()), lr=1e-4)
+        ids = torch.randint(5, 8000, (32, 32))
+        mask, y = torch.ones_like(ids), torch.zeros(32, dtype=torch.long)
+        times = []
+        for _ in range(PROBE_STEPS):
+            t0 = time.perf_counter()
+            loss = torch.nn.functional.cross_entropy(model(ids, mask), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            times.append(time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(before)
+    step = statistics.median(times[2:])  # the first steps allocate
+    return round(min(max(PROBE_REF_S / step, SPEED_RANGE[0]), SPEED_RANGE[1]), 2)
+
+
 def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n_test: int, teacher_tokens: float,
              student_tokens: float, student_max_length: int, student_layers: int, student_preset: str,
              student_batch: int, student_min_steps: int, student_epochs: int, finetune_teacher: bool,
              teacher_batch: int, teacher_min_steps: int, teacher_epochs: int, teacher_scale: float = 1.0,
              embed_init_pieces: int = 0, teacher_per_student_step: bool = False, convert_lengths: int = 0,
-             ngram_fit_s: float = 0.0, pretrain_texts: int = 0, strict: bool = True) -> Plan:
+             ngram_fit_s: float = 0.0, pretrain_texts: int = 0, strict: bool = True, speed: float = 1.0) -> Plan:
     """budget_s None: everything (`--full`). n_pool: labeled training texts + unlabeled texts available for transfer.
     convert_lengths: the bundle's length buckets (0: no conversion). ngram_fit_s: ngram_fit_cost of the training texts
     where an n-gram model is fitted on them (the teacher, or mixed into it).
@@ -120,7 +165,19 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     and says so in `note` instead of raising BudgetTooSmall.
     embed_init_pieces: student pieces the teacher reads to initialise the student's embeddings (0: none).
     teacher_per_student_step: the teacher also runs forward on every student batch (hidden-state transfer).
-    pretrain_texts: texts times epochs of the student's MLM + SOP pretraining (0: none)."""
+    pretrain_texts: texts times epochs of the student's MLM + SOP pretraining (0: none).
+    speed: measure_speed of the machine that runs it; the plan is made in the constants' seconds (a budget of B s is
+    B * speed of them) and its estimates are given back in this machine's."""
+    plan = _plan(budget_s * speed if budget_s is not None else None, speed=speed, **{
+        k: v for k, v in locals().items() if k not in ("budget_s", "speed")})
+    plan.estimate_s = _round({k: v / speed for k, v in plan.estimate_s.items() if k != "total"})
+    return plan
+
+
+def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, student_tokens, student_max_length,
+          student_layers, student_preset, student_batch, student_min_steps, student_epochs, finetune_teacher,
+          teacher_batch, teacher_min_steps, teacher_epochs, teacher_scale, embed_init_pieces, teacher_per_student_step,
+          convert_lengths, ngram_fit_s, pretrain_texts, strict) -> Plan:
     if student_min_steps > 0:
         student_min_steps = max(student_min_steps, math.ceil(MIN_STUDENT_SAMPLES / student_batch))
     c_ti = C_TEACHER_INFER * teacher_scale * teacher_tokens
@@ -160,16 +217,16 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     minimum = fixed + teacher_cost(min(n_train, teacher_min_steps * teacher_batch)) + \
         min(n_train, n_min_transfer) * c_ti + student_min_steps * student_batch * c_s
     note = ""
+    given, needs = budget_s / speed / 60, math.ceil(minimum / speed / 60)  # minutes on this machine
     if minimum > budget_s and not strict:
-        note = (f"the default budget of {budget_s / 60:g} minutes is too small for this data: planned the smallest run "
+        note = (f"the default budget of {given:g} minutes is too small for this data: planned the smallest run "
                 f"(teacher {teacher_min_steps} steps, student {student_min_steps} steps, int8, convert), about "
-                f"{math.ceil(minimum / 60)} minutes on 2 cores")
+                f"{needs} minutes on this machine")
         budget_s = minimum + 1.0
     if minimum > budget_s:
-        raise BudgetTooSmall(f"--budget-minutes {budget_s / 60:g} is too small for this data: the smallest run "
+        raise BudgetTooSmall(f"--budget-minutes {given:g} is too small for this data: the smallest run "
                              f"(teacher {teacher_min_steps} steps, student {student_min_steps} steps, int8, convert) "
-                             f"needs about {math.ceil(minimum / 60)} minutes on 2 cores; pass --budget-minutes "
-                             f"{math.ceil(minimum / 60)} or more")
+                             f"needs about {needs} minutes on this machine; pass --budget-minutes {needs} or more")
     # aim under the budget by the estimates' error (the docstring)
     target = max(minimum, PLAN_SHARE * budget_s)
     avail = target - fixed

@@ -267,7 +267,9 @@ def markdown(r: dict) -> str:
     if p:
         L += [f"Plan: student max_length {p['max_length']}, teacher max_length {p['teacher_max_length']}, student "
               f"{p['student_epochs']} epochs at batch {p['student_batch']}; estimate "
-              f"{p['plan']['estimate_s']['total'] / 60:.1f} min on an idle 2-core machine.", ""]
+              f"{p['plan']['estimate_s']['total'] / 60:.1f} min "
+              + (f"on this machine (speed {p['speed']:g}x the plan's reference, measured when planning)."
+                 if p.get("speed") else "on the plan's reference machine."), ""]
     L += ["| model | accuracy | macro-F1 | params | bytes | latency (ms/text) |", "|---|---|---|---|---|---|"]
     for n, acc, lat, nbytes in _points(r):
         m = r.get(n) or next(a for a in r.get("artifacts_eval", []) if a["name"] == n)

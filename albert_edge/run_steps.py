@@ -62,7 +62,7 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
              shared=False) -> dict:
     """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan)."""
     from .data import auto_buckets, covering_length
-    from .plan import DEFAULT_BUDGET_MINUTES, ngram_fit_cost, plan_run, teacher_scale
+    from .plan import DEFAULT_BUDGET_MINUTES, measure_speed, ngram_fit_cost, plan_run, teacher_scale
     from .teacher import teacher_tokenizer
 
     # lengths from a seeded random sample (tokenizing 30k texts twice is not free on 2 cores); not the first 5,000:
@@ -84,6 +84,9 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
     # length buckets placed where the data's lengths are (convert's fixed defaults know no data)
     buckets = sorted(set(S["buckets"])) if S["buckets"] != "auto" else auto_buckets(s_lens, ml) if cfg.convert else []
     budget = None if cfg.mode == "full" else (cfg.budget_minutes or DEFAULT_BUDGET_MINUTES) * 60
+    speed = cfg.speed
+    if speed is None and budget is not None and cfg.mode == "default":  # the other modes pin what the plan decides
+        speed = previous_speed(Path(cfg.out)) or measure_speed(cfg.threads)
     finetune = teacher_given is None and not ngram
     p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),
                  n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
@@ -102,21 +105,33 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
                  teacher_per_student_step=shared and S["hidden_weight"] > 0,
                  convert_lengths=len(buckets) if cfg.convert else 0,
                  pretrain_texts=S["pretrain_epochs"] * (len(train) + len(unlabeled)) if not shared else 0,
-                 strict=cfg.budget_minutes is not None)  # a budget the user chose is refused if too small
+                 strict=cfg.budget_minutes is not None,  # a budget the user chose is refused if too small
+                 speed=speed or 1.0)
     if p.note:
         log(f"   [yellow]{p.note}[/]")
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb, "buckets": buckets,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
            "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,
            "student_epochs": S["student_epochs"] if S["student_epochs"] != "auto" else p.student_epochs,
-           "plan": p.to_dict(), "knobs": S}
+           "plan": p.to_dict(), "speed": speed, "knobs": S}
     if S["transfer"] is None:
         out["transfer"] = len(train) + len(unlabeled)
     log(f"   plan: student max_length {ml} (teacher {tml}), teacher on {out['teacher_train']} texts, transfer "
         f"{out['transfer']}, student {out['student_epochs']} epochs at batch {sb}"
         + (f", length buckets {'/'.join(map(str, buckets))}" if buckets else "") + "; estimated "
-        f"{p.estimate_s['total'] / 60:.1f} min on an idle 2-core machine")
+        f"{p.estimate_s['total'] / 60:.1f} min" + (f" on this machine (speed {speed:g}x the plan's reference)"
+                                                    if speed else " on the plan's reference machine"))
     return out
+
+
+def previous_speed(out: Path) -> float | None:
+    """The speed an earlier run into `out` planned with: a rerun plans the same and finds its caches (a fresh probe
+    differs by a few percent, and with it the texts each stage uses)."""
+    try:
+        speed = json.loads((out / "config.json").read_text(encoding="utf-8")).get("speed")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return float(speed) if isinstance(speed, (int, float)) and speed > 0 else None
 
 
 def distill_key(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel, embed_init: bool) -> dict:

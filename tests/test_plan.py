@@ -117,3 +117,27 @@ def test_pretraining_is_a_fixed_cost_of_two_student_examples_per_text():
     added = 13891 * C_STUDENT * 46 * 2 * PRETRAIN_PER_STUDENT  # 2 passes of the shared layer
     assert pre.estimate_s["fixed"] - bare.estimate_s["fixed"] == pytest.approx(added, abs=0.2)
     assert pre.student_epochs < bare.student_epochs
+
+
+def test_a_faster_machine_buys_more_within_the_same_minutes():
+    base = plan_run(budget_s=1200, **TWEETS)
+    fast = plan_run(budget_s=1200, speed=1.5, **TWEETS)
+    assert fast.teacher_train > base.teacher_train and fast.transfer >= base.transfer
+    assert fast.student_steps >= base.student_steps
+    # estimates come back in the machine's own seconds: the same share of the budget
+    assert fast.estimate_s["total"] == pytest.approx(base.estimate_s["total"], rel=0.05)
+    assert plan_run(budget_s=1200, speed=0.7, **TWEETS).teacher_train < base.teacher_train
+    # what a too-small budget needs is said in this machine's minutes
+    with pytest.raises(BudgetTooSmall) as slow:
+        plan_run(budget_s=60, speed=0.5, **DOCS)
+    with pytest.raises(BudgetTooSmall) as ref:
+        plan_run(budget_s=60, **DOCS)
+    need = [int(str(e.value).split("pass --budget-minutes ")[1].split()[0]) for e in (slow, ref)]
+    assert need[0] == pytest.approx(2 * need[1], abs=1)
+
+
+def test_measure_speed_is_a_positive_clamped_factor():
+    from albert_edge.plan import SPEED_RANGE, measure_speed
+
+    s = measure_speed(threads=1)
+    assert SPEED_RANGE[0] <= s <= SPEED_RANGE[1] and s == round(s, 2)

@@ -26,3 +26,14 @@ def test_baseline_from_the_ngram_teachers_full_fit_equals_its_own_fit():
     assert extra["bytes"] == pytest.approx(extra2["bytes"], rel=0.01)
     assert shared == ngram.logits(te).argmax(1).tolist()  # not a training text: the teacher's full model answers
     assert one(te[0]).tolist() == shared[:1]
+
+
+def test_a_rerun_into_the_same_folder_plans_with_the_first_runs_speed(tmp_path):
+    from albert_edge.run_steps import previous_speed
+
+    assert previous_speed(tmp_path) is None
+    (tmp_path / "config.json").write_text('{"speed": 1.37, "out": "x"}')
+    assert previous_speed(tmp_path) == 1.37
+    for bad in ('{"speed": null}', '{"speed": "fast"}', '{"speed": -1}', "[1]", "not json"):
+        (tmp_path / "config.json").write_text(bad)
+        assert previous_speed(tmp_path) is None, bad
