@@ -30,7 +30,7 @@ a quiet 2-core AVX2 EPYC: the teacher's from the cold tweets run of benchmarks/r
                           (benchmarks/results/demo_run.json, a quiet machine)                       ~2.1e-3 s/piece
 
 Machines differ (AVX2 or AVX-512, 2 cores or more) and one machine's speed drifts: `run` first times a few training
-steps of the tiny student (measure_speed, ~2 s) and plans with every constant scaled by that factor, so a faster
+steps of a MiniLM-sized encoder (measure_speed, ~6 s) and plans with every constant scaled by that factor, so a faster
 machine trains on more within the same minutes and a slower one stays inside them. The factor is written to the run's
 config.json (`speed`), so `run --config` and a rerun into the same folder plan the same (and find their caches).
 A busy machine is slower: the plan is an estimate, the report carries the measured stage times; it fills 90% of the
@@ -54,12 +54,13 @@ C_TEACHER_TRAIN = 1.05e-3
 C_TEACHER_INFER = 3.8e-4
 DEFAULT_BUDGET_MINUTES = 20.0
 PLAN_SHARE = 0.90  # of the budget the plan fills (see plan_run)
-# measure_speed: the machine the constants describe would take PROBE_REF_S per probe step (the tiny student, 32 x 32
-# tokens, 2 threads). The 2-core EPYC takes 0.40-0.45 s (nine probes, 2026-12-02); on it the stages of the cold demo
-# at commit 1747223 ran 1.21-1.44x faster than these constants planned (1.30x in all). 0.49 s rates it 1.2x: a little
-# below what it does, so the plans keep a margin on a slow hour.
+# measure_speed: the machine the constants describe would take PROBE_REF_S per probe step (16 x 32 tokens through a
+# MiniLM-L6-shaped encoder, forward, backward and AdamW, 2 threads). Measured pair, the same hour on the 2-core EPYC
+# (2026-12-02): the probe took 0.72-0.87 s (median 0.76 s, nine probes, idle) right after a cold demo whose stages ran
+# at 0.70-0.92x the constants (0.82x in all: 26.9 min where they said 22.1; runs/demo-speed128 of that day). The same
+# machine ran 1.2-1.4x faster than the constants the day before: its speed swings by 1.5x between days.
 PROBE_STEPS = 8
-PROBE_REF_S = 0.49
+PROBE_REF_S = 0.61
 SPEED_RANGE = (0.25, 4.0)
 # The student's floor counts examples seen, not steps: `student_min_steps` (800) was set for the tweets' batch of 64;
 # a batch of 32 (smaller data) makes each step half the examples, and 800 of them half the training. With this floor
@@ -120,8 +121,10 @@ class Plan:
 
 def measure_speed(threads: int = 2) -> float:
     """This machine's speed now relative to the one the constants describe (2.0: stages take half the time), from
-    PROBE_STEPS training steps of the tiny student (about 2 s). Every stage's cost is fp32 matrix products on the same
-    threads, so one factor scales them all; a coarse factor, rounded, clamped to SPEED_RANGE."""
+    PROBE_STEPS training steps of an encoder shaped like the constants' teacher (MiniLM-L6: 6 layers, H=384, a 30,522
+    vocabulary; ~5 s). Every stage is fp32 matrix products and weight traffic on the same threads, so one factor scales
+    them all; the teacher's stages take most of a run, hence its shape (the tiny student's weights fit in cache, a
+    teacher's do not). Rounded, clamped to SPEED_RANGE."""
     import statistics
     import time
 
@@ -134,10 +137,12 @@ def measure_speed(threads: int = 2) -> float:
     torch.set_num_threads(threads)
     try:
         torch.manual_seed(0)
-        model = AlbertForSequenceClassification(AlbertConfig.tiny(vocab_size=8000, id2label={0: "a", 1: "b"}))
-        opt = adamw(list(model.named_parameters()), lr=1e-4)
-        ids = torch.randint(5, 8000, (32, 32))
-        mask, y = torch.ones_like(ids), torch.zeros(32, dtype=torch.long)
+        model = AlbertForSequenceClassification(AlbertConfig(
+            vocab_size=30522, embedding_size=384, hidden_size=384, num_hidden_layers=6, num_hidden_groups=6,
+            num_attention_heads=12, intermediate_size=1536, id2label={0: "a", 1: "b"}))
+        opt = adamw(list(model.named_parameters()), lr=1e-5)
+        ids = torch.randint(5, 30522, (16, 32))
+        mask, y = torch.ones_like(ids), torch.zeros(16, dtype=torch.long)
         times = []
         for _ in range(PROBE_STEPS):
             t0 = time.perf_counter()
