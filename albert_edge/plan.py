@@ -173,8 +173,9 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     pretrain_texts: texts times epochs of the student's MLM + SOP pretraining (0: none).
     speed: measure_speed of the machine that runs it; the plan is made in the constants' seconds (a budget of B s is
     B * speed of them) and its estimates are given back in this machine's."""
-    plan = _plan(budget_s * speed if budget_s is not None else None, speed=speed, **{
-        k: v for k, v in locals().items() if k not in ("budget_s", "speed")})
+    args = dict(locals())  # every keyword above, passed on unchanged
+    del args["budget_s"], args["speed"]
+    plan = _plan(budget_s * speed if budget_s is not None else None, speed=speed, **args)
     plan.estimate_s = _round({k: v / speed for k, v in plan.estimate_s.items() if k != "total"})
     return plan
 

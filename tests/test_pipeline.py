@@ -175,6 +175,25 @@ def test_budget_too_small_says_what_fits_and_keeps_caches(tmp_path, tiny_bert):
     assert (spiece / "spiece.model").is_file() and (spiece / ".albert_edge_stage.json").is_file()
 
 
+def test_the_plan_is_made_at_the_measured_speed(tmp_path, tiny_bert, monkeypatch):
+    import re
+
+    import albert_edge.plan as plan
+    from albert_edge.pipeline import run
+    from albert_edge.plan import BudgetTooSmall
+
+    data = write_data(tmp_path / "d.csv", n=300)
+    needs = {}
+    for speed in (1.0, 0.25):  # a machine 4x slower needs more minutes for the same smallest run
+        monkeypatch.setattr(plan, "measure_speed", lambda threads=2, s=speed: s)
+        cfg = _cfg(tmp_path, data, label_column="sentiment", backbone=str(tiny_bert / "backbone"), budget_minutes=0.05)
+        cfg.mode, cfg.overrides = "default", {"vocab": 600, "dev_select": 30, "test": 30}
+        with pytest.raises(BudgetTooSmall) as e:
+            run(cfg, log=lambda m: None)
+        needs[speed] = int(re.search(r"pass --budget-minutes (\d+) or more", str(e.value)).group(1))
+    assert needs[0.25] > needs[1.0]
+
+
 def test_without_a_bundle_the_int8_search_judges_on_pt2e(tmp_path, tiny_bert):
     """--no-convert: no .pte can judge the all-int8 recipe, so budget.py's search does, on PT2E graphs."""
     pytest.importorskip("executorch")
