@@ -155,6 +155,10 @@ def run(cfg: RunConfig, log=print) -> dict:
     pe = S["pretrain_epochs"]
     if isinstance(pe, bool) or not isinstance(pe, int) or pe < 0:
         raise InputError(f"override pretrain_epochs={pe!r}: give a whole number of epochs, 0 (none) or more")
+    if cfg.speed is not None and (isinstance(cfg.speed, bool) or not isinstance(cfg.speed, (int, float))
+                                  or not cfg.speed > 0):
+        raise InputError(f"speed {cfg.speed!r}: give the machine's speed for the plan as a positive number (1.0: the "
+                         "plan's reference machine), or null to measure it")
     if b != "auto" and S["max_length"] != "auto" and max(b) > S["max_length"]:
         raise InputError(f"override buckets={b}: longer than max_length {S['max_length']}; give lengths up to it")
     out = Path(cfg.out)

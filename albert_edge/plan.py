@@ -122,7 +122,7 @@ class Plan:
 def measure_speed(threads: int = 2) -> float:
     """This machine's speed now relative to the one the constants describe (2.0: stages take half the time), from
     PROBE_STEPS training steps of an encoder shaped like the constants' teacher (MiniLM-L6: 6 layers, H=384, a 30,522
-    vocabulary; ~5 s). Every stage is fp32 matrix products and weight traffic on the same threads, so one factor scales
+    vocabulary; ~6 s). Every stage is fp32 matrix products and weight traffic on the same threads, so one factor scales
     them all; the teacher's stages take most of a run, hence its shape (the tiny student's weights fit in cache, a
     teacher's do not). Rounded, clamped to SPEED_RANGE."""
     import statistics

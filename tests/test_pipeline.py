@@ -127,7 +127,7 @@ def _cfg(tmp_path, data, **kw):
 
 @pytest.mark.parametrize("case", ["missing_column", "one_class", "teacher_labels", "teacher_not_classifier",
                                   "unlabeled_empty", "unlabeled_not_utf8", "buckets_empty", "buckets_too_long",
-                                  "pretrain_epochs"])
+                                  "pretrain_epochs", "speed"])
 def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classifier_teacher, case):
     from albert_edge.errors import AlbertEdgeError
     from albert_edge.pipeline import run
@@ -148,6 +148,8 @@ def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classif
         kw["overrides"], match = {"buckets": []}, "override buckets=[]: give \"auto\" or a non-empty list"
     elif case == "pretrain_epochs":
         kw["overrides"], match = {"pretrain_epochs": "2"}, "override pretrain_epochs='2': give a whole number"
+    elif case == "speed":  # a config.json edited by hand
+        kw["speed"], match = -1.5, "speed -1.5: give the machine's speed for the plan as a positive number"
     elif case == "buckets_too_long":
         kw["overrides"], match = {"buckets": [16, 64], "max_length": 32}, "longer than max_length 32"
     else:
