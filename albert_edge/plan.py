@@ -57,8 +57,8 @@ PLAN_SHARE = 0.90  # of the budget the plan fills (see plan_run)
 # measure_speed: the machine the constants describe would take PROBE_REF_S per probe step (16 x 32 tokens through a
 # MiniLM-L6-shaped encoder, forward, backward and AdamW, 2 threads). Measured pair, the same hour on the 2-core EPYC
 # (2026-12-02): the probe took 0.72-0.87 s (median 0.76 s, nine probes, idle) right after a cold demo whose stages ran
-# at 0.70-0.92x the constants (0.82x in all: 26.9 min where they said 22.1; runs/demo-speed128 of that day). The same
-# machine ran 1.2-1.4x faster than the constants the day before: its speed swings by 1.5x between days.
+# at 0.70-0.92x the constants (0.82x in all: 26.9 min where they said 22.1; benchmarks/results/plan_speed.json). The
+# same machine ran 1.2-1.4x faster than the constants the day before: its speed swings by 1.5x between days.
 PROBE_STEPS = 8
 PROBE_REF_S = 0.61
 SPEED_RANGE = (0.25, 4.0)

@@ -126,7 +126,8 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
 
 def previous_speed(out: Path) -> float | None:
     """The speed an earlier run into `out` planned with: a rerun plans the same and finds its caches (a fresh probe
-    differs by a few percent, and with it the texts each stage uses)."""
+    differs by a few percent, and with it the texts each stage uses). Not RunConfig.load: an unreadable old
+    config.json is no error here, the probe measures instead."""
     try:
         speed = json.loads((out / "config.json").read_text(encoding="utf-8")).get("speed")
     except (OSError, ValueError, AttributeError):
