@@ -87,14 +87,30 @@ class NgramTeacher:
             for t, yy in [(texts, y)] + [([texts[i] for i in f], y[f]) for f, _ in splits])
         self.vectorizer, self.model = fits[0]
         oof = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        for (vec, clf), (_, held_idx) in zip(fits[1:], splits):
+        self._fold_of = np.zeros(len(texts), dtype=np.int64)
+        for k, ((vec, clf), (_, held_idx)) in enumerate(zip(fits[1:], splits)):
             oof[held_idx] = self._log_proba(clf, vec.transform([texts[i] for i in held_idx]))
+            self._fold_of[held_idx] = k
+        self._fits = fits[1:]
         self._oof = {text_key(t): row for t, row in zip(texts, oof)}
         self.identity = hashlib.sha256(json.dumps(
             {"kind": "ngram", "settings": self.settings, "C": self.C, "folds": folds, "seed": seed,
              "labels": self.labels, "data": [text_key(t) for t in texts], "y": y.tolist()},
             default=str).encode()).hexdigest()[:16]
         self.oof_accuracy = float((oof.argmax(1) == y).mean())
+
+    def add_derived(self, texts: list[str], sources: list[int]) -> None:
+        """Texts made from training texts (albert_edge.training.augment; `sources`: the index of each one's training
+        text) are labeled like their source, out of fold: the full model has memorized the source, and a copy with a
+        word deleted would get its near one-hot row."""
+        from .teacher import text_key
+
+        fold = self._fold_of[np.asarray(sources, dtype=np.int64)] if sources else np.zeros(0, dtype=np.int64)
+        for k, (vec, clf) in enumerate(self._fits):
+            idx = np.flatnonzero(fold == k)
+            if len(idx):
+                rows = self._log_proba(clf, vec.transform([texts[i] for i in idx]))
+                self._oof.update((text_key(texts[i]), row) for i, row in zip(idx, rows))
 
     def _log_proba(self, clf, x) -> np.ndarray:
         # log-probabilities as logits: softmax(log p) = p, so KD at temperature T sees p^(1/T), renormalized

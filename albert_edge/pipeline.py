@@ -57,17 +57,19 @@ KNOBS = {
                     teacher_max_length="auto", transfer="auto", student_epochs="auto", student_min_steps=800,
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
                     alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=1.0, buckets="auto",
-                    embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0),
+                    embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0,
+                    augment="auto"),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
                  alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=1.0, buckets="auto",
-                 embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0),
+                 embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0,
+                 augment="auto"),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
                   test=150, vocab=600, length_cap=32, repr_weight=1.0, buckets=[32], embed_init=True,
-                  same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0),
+                  same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0, augment=0),
 }
 
 
@@ -155,6 +157,10 @@ def run(cfg: RunConfig, log=print) -> dict:
     pe = S["pretrain_epochs"]
     if isinstance(pe, bool) or not isinstance(pe, int) or pe < 0:
         raise InputError(f"override pretrain_epochs={pe!r}: give a whole number of epochs, 0 (none) or more")
+    ag = S["augment"]
+    if ag != "auto" and (isinstance(ag, bool) or not isinstance(ag, int) or ag < 0):
+        raise InputError(f"override augment={ag!r}: give \"auto\" or a whole number of edited copies per training "
+                         "text, 0 (none) or more")
     if cfg.speed is not None and (isinstance(cfg.speed, bool) or not isinstance(cfg.speed, (int, float))
                                   or not cfg.speed > 0):
         raise InputError(f"speed {cfg.speed!r}: give the machine's speed for the plan as a positive number (1.0: the "
@@ -261,22 +267,37 @@ def run(cfg: RunConfig, log=print) -> dict:
         stages.run("student_tokenizer", (lambda: None) if tok_cached else
                    (lambda: steps.train_spiece(train.texts, spdir, S["vocab"], cfg.seed, skey, log)), cached=tok_cached)
     tok = load_tokenizer(spdir)
+    # small data: edited copies of the training texts (albert_edge.training.augment) join the transfer pool after
+    # the unlabeled texts; the plan decides how many of them the teacher labels. Not for pairs: an edit of one side
+    # can change how the two relate.
+    from .ngram_teacher import tfidf_settings
+    from .training.augment import augment, auto_copies
+
+    copies = auto_copies(len(train), S["augment"]) if train.pairs is None else 0
+    aug_texts, aug_src = augment(train.texts, copies, seed=cfg.seed,
+                                 chars=tfidf_settings(train.texts)["analyzer"] == "char") if copies else ([], [])
     resolved = steps.resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=ngram,
-                        shared=vocab_src is not None)
+                             shared=vocab_src is not None, augmented=len(aug_texts))
+    resolved["augment"] = {"copies_per_text": copies, "texts": len(aug_texts)}
     report["plan"] = resolved
     ml, tml = resolved["max_length"], resolved["teacher_max_length"]
     teacher_train = _subsample(train, resolved["teacher_train"], cfg.seed)
     pool_texts = train.texts + unlabeled
     transfer_idx = sorted(random.Random(cfg.seed + 1).sample(range(len(train)), min(len(train), resolved["transfer"])))
-    transfer_texts = [train.texts[i] for i in transfer_idx] + unlabeled[:max(0, resolved["transfer"] - len(train))]
+    n_extra = max(0, resolved["transfer"] - len(train))
+    n_unl = min(n_extra, len(unlabeled))
+    aug_texts, aug_src = aug_texts[:n_extra - n_unl], aug_src[:n_extra - n_unl]
+    transfer_texts = [train.texts[i] for i in transfer_idx] + unlabeled[:n_unl] + aug_texts
     transfer_labels = [labels.index(train.labels[i]) for i in transfer_idx]
+    if aug_texts and ngram_fit is not None:  # the n-grams label a copy out of fold, as they label its source
+        ngram_fit.add_derived(aug_texts, aug_src)
     transfer_pairs = ([train.pairs[i] for i in transfer_idx] + [""] * (len(transfer_texts) - len(transfer_idx))
                       if train.pairs is not None else None)
     report["data"] = {"source": described, "encoding": ds.extra.get("encoding"), "labels": labels,
                       "split": split_meta, "stats": statistics(ds),
                       "unlabeled": {"path": cfg.unlabeled, "texts": len(unlabeled)} if cfg.unlabeled else None,
                       "used": {"teacher_train": len(teacher_train), "transfer": len(transfer_texts),
-                               "transfer_unlabeled": max(0, len(transfer_texts) - len(transfer_idx)),
+                               "transfer_unlabeled": n_unl, "transfer_augmented": len(aug_texts),
                                "dev_select": len(dev_sel), "test": len(test), "train_split": len(train),
                                "pool": len(pool_texts)},
                       "student_tokens": statistics(train, tok, max_length=ml)["tokens"]}
@@ -381,8 +402,10 @@ def run(cfg: RunConfig, log=print) -> dict:
                        f"embeddings not copied (teacher E={enc.config.embedding_size}, student "
                        f"E={mcfg.embedding_size})") + (f", hidden-state transfer weight {dcfg.hidden_weight}"
                                                        if hidden else ""))
-    # unlabeled transfer texts learn from the teacher alone: their "label" is the teacher's argmax
-    y_transfer = transfer_labels + transfer_logits[n_lab:].argmax(1).tolist()
+    # unlabeled transfer texts learn from the teacher alone: their "label" is the teacher's argmax; an edited copy
+    # keeps its source's label (EDA's edits are label-preserving)
+    y_transfer = transfer_labels + transfer_logits[n_lab:n_lab + n_unl].argmax(1).tolist() + \
+        [labels.index(train.labels[i]) for i in aug_src]
     # an n-gram teacher has no vector for a piece; a shared vocabulary copies the teacher's rows instead
     embed_init = bool(S["embed_init"]) and not ngram and vocab_src is None
     pre_dir = None
@@ -424,7 +447,7 @@ def run(cfg: RunConfig, log=print) -> dict:
         # alone: the latency of a pair is that of its joined length, which the single texts already span
         note=f"ALBERT {cfg.student} (E={mcfg.embedding_size}, H={mcfg.hidden_size}, {mcfg.num_hidden_layers} passes "
              f"of 1 shared layer, vocab {mcfg.vocab_size}, max_length {ml}) distilled on {len(transfer_texts)} "
-             f"texts, {history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
+             f"texts{f' ({len(aug_texts)} of them edited copies of training texts)' if aug_texts else ''}, {history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
              f"{'from teacher_mix ' if mixed is not None else ''}+ CE on labels{init_note}); "
              "bytes = fp32 safetensors + tokenizer file"))
 

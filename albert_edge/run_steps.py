@@ -59,8 +59,9 @@ def train_spiece(texts, spdir: Path, vocab: int, seed: int, key: dict, log) -> N
 
 
 def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbone, log, ngram=False,
-             shared=False) -> dict:
-    """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan)."""
+            shared=False, augmented=0) -> dict:
+    """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan). augmented: edited copies of
+    the training texts in the transfer pool (albert_edge.training.augment)."""
     from .data import auto_buckets, covering_length
     from .plan import DEFAULT_BUDGET_MINUTES, measure_speed, ngram_fit_cost, plan_run, teacher_scale
     from .teacher import teacher_tokenizer
@@ -88,8 +89,8 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
     if speed is None and budget is not None and cfg.mode == "default":  # the other modes pin what the plan decides
         speed = previous_speed(Path(cfg.out)) or measure_speed(cfg.threads)
     finetune = teacher_given is None and not ngram
-    p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled), n_dev=len(dev_sel),
-                 n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
+    p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled) + augmented,
+                 n_dev=len(dev_sel), n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
                  student_tokens=sum(min(x, ml) for x in s_lens) / len(s_lens), student_max_length=ml,
                  student_layers=S["student_layers"] or 4, student_preset=cfg.student, student_batch=sb,
                  student_min_steps=S["student_min_steps"], student_epochs=3 if S["student_epochs"] == "auto"
@@ -115,9 +116,10 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
            "student_epochs": S["student_epochs"] if S["student_epochs"] != "auto" else p.student_epochs,
            "plan": p.to_dict(), "speed": speed, "knobs": S}
     if S["transfer"] is None:
-        out["transfer"] = len(train) + len(unlabeled)
+        out["transfer"] = len(train) + len(unlabeled) + augmented
     log(f"   plan: student max_length {ml} (teacher {tml}), teacher on {out['teacher_train']} texts, transfer "
-        f"{out['transfer']}, student {out['student_epochs']} epochs at batch {sb}"
+        f"{out['transfer']}" + (f" (pool {len(train) + len(unlabeled) + augmented}: {augmented} of them edited copies)"
+                                if augmented else "") + f", student {out['student_epochs']} epochs at batch {sb}"
         + (f", length buckets {'/'.join(map(str, buckets))}" if buckets else "") + "; estimated "
         f"{p.estimate_s['total'] / 60:.1f} min" + (f" on this machine (speed {speed:g}x the plan's reference)"
                                                     if speed else " on the plan's reference machine"))

@@ -114,3 +114,18 @@ def test_mixed_teacher_caches_only_the_encoder_and_names_its_weight():
     assert out == pytest.approx(mix_logits(np.zeros((5, 2)), ng.logits(texts[:5]), 0.3), abs=1e-6)
     assert (out.argmax(1) == ng.logits(texts[:5]).argmax(1)).all()  # a flat encoder leaves the n-grams' vote
     assert MixedTeacher(Encoder(), ng, 0.4).identity != m.identity
+
+
+def test_edited_copies_are_labeled_out_of_fold_like_their_source():
+    texts, y = reviews(400, 0)
+    t = NgramTeacher(texts, y, ["negative", "positive"], folds=5, seed=0)
+    copies = [s[:-1] for s in texts[:40]]  # a character dropped: the full model has memorized the rest
+    full = t.logits(copies)
+    t.add_derived(copies, list(range(40)))
+    oof = t.logits(copies)
+    rows, yy = np.arange(40), np.asarray(y[:40])
+    assert full[rows, yy].mean() > oof[rows, yy].mean() + 0.02  # no longer the memorized answer
+    for i in (0, 17, 39):  # each from the fold model that never saw its source
+        k = t._fold_of[i]
+        vec, clf = t._fits[k]
+        np.testing.assert_allclose(oof[i], np.log(clf.predict_proba(vec.transform([copies[i]])))[0], atol=1e-4)

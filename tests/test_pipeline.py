@@ -127,7 +127,7 @@ def _cfg(tmp_path, data, **kw):
 
 @pytest.mark.parametrize("case", ["missing_column", "one_class", "teacher_labels", "teacher_not_classifier",
                                   "unlabeled_empty", "unlabeled_not_utf8", "buckets_empty", "buckets_too_long",
-                                  "pretrain_epochs", "speed"])
+                                  "pretrain_epochs", "speed", "augment"])
 def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classifier_teacher, case):
     from albert_edge.errors import AlbertEdgeError
     from albert_edge.pipeline import run
@@ -148,6 +148,8 @@ def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classif
         kw["overrides"], match = {"buckets": []}, "override buckets=[]: give \"auto\" or a non-empty list"
     elif case == "pretrain_epochs":
         kw["overrides"], match = {"pretrain_epochs": "2"}, "override pretrain_epochs='2': give a whole number"
+    elif case == "augment":
+        kw["overrides"], match = {"augment": -1}, "override augment=-1: give \"auto\" or a whole number"
     elif case == "speed":  # a config.json edited by hand
         kw["speed"], match = -1.5, "speed -1.5: give the machine's speed for the plan as a positive number"
     elif case == "buckets_too_long":
@@ -260,3 +262,22 @@ def test_pretrain_knob_starts_the_student_from_mlm_sop(tmp_path):
     assert r2["stages"]["student_pretrain"]["cached"] and r2["stages"]["student_distill"]["cached"]
     assert "student_pretrain" not in run(_cfg(tmp_path, data, label_column="sentiment", teacher="ngram", convert=False,
                                               max_drop=1.0), log=lambda m: None)["stages"]
+
+
+def test_augment_knob_fills_the_transfer_set_with_edited_copies(tmp_path):
+    """Override augment: edited copies of the training texts follow them in the transfer set, keep their source's
+    label, and key the student's cache."""
+    from albert_edge.pipeline import run
+    from albert_edge.stages import STAMP
+
+    data = write_data(tmp_path / "d.csv", n=300)
+    kw = dict(label_column="sentiment", teacher="ngram", convert=False, max_drop=1.0)
+    r = run(_cfg(tmp_path, data, **kw, overrides={"augment": 2}), log=lambda m: None)
+    used = r["data"]["used"]
+    assert r["plan"]["augment"]["copies_per_text"] == 2 and r["plan"]["augment"]["texts"] > used["train_split"]
+    assert used["transfer_augmented"] == 300 - used["train_split"] > 0 and used["transfer_unlabeled"] == 0
+    assert f"({used['transfer_augmented']} of them edited copies" in r["student_fp32"]["note"]
+    key = json.loads((tmp_path / "o" / "cache" / "student" / STAMP).read_text())["settings"]["texts"]
+    r0 = run(_cfg(tmp_path, data, **kw), log=lambda m: None)  # smoke's default: no copies
+    assert r0["data"]["used"]["transfer_augmented"] == 0 and "edited" not in r0["student_fp32"]["note"]
+    assert json.loads((tmp_path / "o" / "cache" / "student" / STAMP).read_text())["settings"]["texts"] != key
