@@ -58,13 +58,13 @@ KNOBS = {
                     student_batch="auto", student_lr=1e-3, student_layers=2, max_length="auto", temperature=2.0,
                     alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=1.0, buckets="auto",
                     embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0,
-                    augment="auto"),
+                    augment=0),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr=1e-3, student_layers=4, max_length="auto", temperature=2.0,
                  alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=1.0, buckets="auto",
                  embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0,
-                 augment="auto"),
+                 augment=0),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
@@ -267,9 +267,9 @@ def run(cfg: RunConfig, log=print) -> dict:
         stages.run("student_tokenizer", (lambda: None) if tok_cached else
                    (lambda: steps.train_spiece(train.texts, spdir, S["vocab"], cfg.seed, skey, log)), cached=tok_cached)
     tok = load_tokenizer(spdir)
-    # small data: edited copies of the training texts (albert_edge.training.augment) join the transfer pool after
-    # the unlabeled texts; the plan decides how many of them the teacher labels. Not for pairs: an edit of one side
-    # can change how the two relate.
+    # override augment: edited copies of the training texts (albert_edge.training.augment) join the transfer pool
+    # after the unlabeled texts; the plan decides how many of them the teacher labels. Off by default (measured, not
+    # kept: benchmarks/results/augment_standin.json). Not for pairs: an edit of one side can change how they relate.
     from .ngram_teacher import tfidf_settings
     from .training.augment import augment, auto_copies
 
