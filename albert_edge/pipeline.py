@@ -447,7 +447,8 @@ def run(cfg: RunConfig, log=print) -> dict:
         # alone: the latency of a pair is that of its joined length, which the single texts already span
         note=f"ALBERT {cfg.student} (E={mcfg.embedding_size}, H={mcfg.hidden_size}, {mcfg.num_hidden_layers} passes "
              f"of 1 shared layer, vocab {mcfg.vocab_size}, max_length {ml}) distilled on {len(transfer_texts)} "
-             f"texts{f' ({len(aug_texts)} of them edited copies of training texts)' if aug_texts else ''}, {history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
+             f"texts{f' ({len(aug_texts)} of them edited copies of training texts)' if aug_texts else ''}, "
+             f"{history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
              f"{'from teacher_mix ' if mixed is not None else ''}+ CE on labels{init_note}); "
              "bytes = fp32 safetensors + tokenizer file"))
 
