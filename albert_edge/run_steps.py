@@ -89,7 +89,8 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
     if speed is None and budget is not None and cfg.mode == "default":  # the other modes pin what the plan decides
         speed = previous_speed(Path(cfg.out)) or measure_speed(cfg.threads)
     finetune = teacher_given is None and not ngram
-    p = plan_run(budget_s=budget, n_train=len(train), n_pool=len(train) + len(unlabeled) + augmented,
+    pool = len(train) + len(unlabeled) + augmented  # texts the teacher may label for the student
+    p = plan_run(budget_s=budget, n_train=len(train), n_pool=pool,
                  n_dev=len(dev_sel), n_test=len(test), teacher_tokens=sum(min(x, tml) for x in t_lens) / len(t_lens),
                  student_tokens=sum(min(x, ml) for x in s_lens) / len(s_lens), student_max_length=ml,
                  student_layers=S["student_layers"] or 4, student_preset=cfg.student, student_batch=sb,
@@ -116,10 +117,10 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
            "student_epochs": S["student_epochs"] if S["student_epochs"] != "auto" else p.student_epochs,
            "plan": p.to_dict(), "speed": speed, "knobs": S}
     if S["transfer"] is None:
-        out["transfer"] = len(train) + len(unlabeled) + augmented
+        out["transfer"] = pool
     log(f"   plan: student max_length {ml} (teacher {tml}), teacher on {out['teacher_train']} texts, transfer "
-        f"{out['transfer']}" + (f" (pool {len(train) + len(unlabeled) + augmented}: {augmented} of them edited copies)"
-                                if augmented else "") + f", student {out['student_epochs']} epochs at batch {sb}"
+        f"{out['transfer']}" + (f" (pool {pool}: {augmented} of them edited copies)" if augmented else "")
+        + f", student {out['student_epochs']} epochs at batch {sb}"
         + (f", length buckets {'/'.join(map(str, buckets))}" if buckets else "") + "; estimated "
         f"{p.estimate_s['total'] / 60:.1f} min" + (f" on this machine (speed {speed:g}x the plan's reference)"
                                                     if speed else " on the plan's reference machine"))
