@@ -15,16 +15,17 @@ from .stages import digest, stamp, stamp_ok
 
 def baseline(train, test, labels, ngram=None):
     """The TF-IDF + logistic-regression row of the report: (test predictions, its report fields, predict one text).
-    `ngram`: an NgramTeacher fitted on `train`, whose full model is exactly this fit (not fitted twice)."""
+    `ngram`: an NgramTeacher fitted on `train`; where its features are the baseline's, its full model is exactly this
+    fit (not fitted twice)."""
     import pickle
 
     from .ngram_teacher import NgramTeacher, describe, fit_tfidf, tfidf_settings
 
     join = (lambda d: [t + " " + p for t, p in zip(d.texts, d.pairs)]) if train.pairs else (lambda d: d.texts)
-    if ngram is not None:
-        settings, vec, clf = ngram.settings, ngram.vectorizer, ngram.model
-    else:
-        settings = tfidf_settings(join(train))  # character n-grams for unspaced scripts (Chinese), else words
+    settings = tfidf_settings(join(train))  # character n-grams for unspaced scripts (Chinese), else words
+    if ngram is not None and ngram.settings == settings:
+        vec, clf = ngram.vectorizer, ngram.model
+    else:  # no n-gram teacher, or one that reads more than the baseline (Chinese words)
         vec, clf = fit_tfidf(settings, NgramTeacher.C, join(train), train.label_ids(labels))
     pred = clf.predict(vec.transform(join(test))).tolist()
     return pred, {"params": int(clf.coef_.size + clf.intercept_.size), "bytes": len(pickle.dumps((vec, clf))),

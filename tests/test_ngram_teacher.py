@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from albert_edge.errors import DataError
-from albert_edge.ngram_teacher import NgramTeacher, tfidf_settings
+from albert_edge.ngram_teacher import NgramTeacher, teacher_settings, tfidf_settings
 
 pytest.importorskip("sklearn")
 
@@ -29,6 +29,41 @@ def reviews(n, seed):
 def test_settings_follow_the_script():
     assert tfidf_settings(["这本书写得很好，我非常喜欢", "质量太差了"])["analyzer"] == "char"
     assert tfidf_settings(["the book was great and I loved it", "bad quality"])["analyzer"] == "word"
+
+
+def test_the_chinese_teacher_adds_jieba_words_and_the_baseline_stays_characters():
+    pytest.importorskip("rjieba")
+    import pickle
+
+    from albert_edge.run_steps import baseline
+
+    zh = ["这本书写得很好，我非常喜欢", "质量太差了"]
+    assert teacher_settings(zh)["analyzer"] == "char+words"
+    assert teacher_settings(["これはとても良い本です"])["analyzer"] == "char"  # kana: jieba does not know the words
+    assert teacher_settings(["the book was great"]) == tfidf_settings(["the book was great"])
+    texts, y = reviews(200, 0)
+    texts = [t.replace("号", "非常满意" if v else "质量太差") for t, v in zip(texts, y)]
+    t = NgramTeacher(texts, y, ["negative", "positive"], folds=5, seed=0)
+    words = {k[1:] for k in t.vectorizer.vocabulary_ if k.startswith("\0")}
+    assert {"非常", "满意", "非常 满意"} <= words and "非常满意" not in words  # jieba's cut, then word bigrams
+    assert "非常满意"[1:4] in t.vectorizer.vocabulary_  # and the baseline's character 3-grams
+    vec, _ = pickle.loads(pickle.dumps((t.vectorizer, t.model)))  # num_bytes and joblib ship the analyzer
+    assert (vec.transform(texts) != t.vectorizer.transform(texts)).nnz == 0
+
+    class Data:
+        pairs = None
+
+        def __init__(self, texts, y):
+            self.texts, self.y = texts, y
+
+        def __len__(self):
+            return len(self.texts)
+
+        def label_ids(self, labels):
+            return self.y
+
+    _, extra, _ = baseline(Data(texts, y), Data(texts[:20], y[:20]), ["negative", "positive"], ngram=t)
+    assert "char 1-3 grams" in extra["note"] and "jieba" not in extra["note"]
 
 
 def test_cross_fitted_targets_and_full_model_elsewhere():
