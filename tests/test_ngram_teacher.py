@@ -1,11 +1,11 @@
 """ngram_teacher.py: the script decides the n-grams; the training texts' soft targets are cross-fitted (from models
-that never saw them); any other text gets the full model, i.e. the TF-IDF baseline."""
+that never saw them); any other text gets the full model, i.e. the TF-IDF baseline (plus jieba's words for Chinese)."""
 
 import numpy as np
 import pytest
 
 from albert_edge.errors import DataError
-from albert_edge.ngram_teacher import NgramTeacher, teacher_settings, tfidf_settings
+from albert_edge.ngram_teacher import NgramTeacher, fit_tfidf, teacher_settings, tfidf_settings
 
 pytest.importorskip("sklearn")
 
@@ -67,9 +67,6 @@ def test_the_chinese_teacher_adds_jieba_words_and_the_baseline_stays_characters(
 
 
 def test_cross_fitted_targets_and_full_model_elsewhere():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
     texts, y = reviews(400, 0)
     t = NgramTeacher(texts, y, ["negative", "positive"], folds=5, seed=0)
     train_lg = t.logits(texts)
@@ -79,10 +76,9 @@ def test_cross_fitted_targets_and_full_model_elsewhere():
     assert full_on_train[rows, y].mean() > train_lg[rows, y].mean() + 0.02
     assert t.oof_accuracy == pytest.approx((train_lg.argmax(1) == y).mean())
     assert not np.allclose(train_lg, full_on_train, atol=1e-3)
-    # unseen texts: exactly the baseline (same vectorizer settings, same LR)
+    # unseen texts: exactly one fit on all training texts (the baseline's, plus words for Chinese)
     new, _ = reviews(50, 1)
-    vec = TfidfVectorizer(**tfidf_settings(texts))
-    base = LogisticRegression(max_iter=2000, C=2.0).fit(vec.fit_transform(texts), y)
+    vec, base = fit_tfidf(teacher_settings(texts), 2.0, texts, y)
     np.testing.assert_allclose(t.logits(new), np.log(base.predict_proba(vec.transform(new))), atol=1e-4)
     assert np.allclose(np.exp(t.logits(new)).sum(1), 1.0, atol=1e-4)
     assert t.num_parameters == t.model.coef_.size + t.model.intercept_.size and t.num_bytes > 0
