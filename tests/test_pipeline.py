@@ -127,7 +127,7 @@ def _cfg(tmp_path, data, **kw):
 
 @pytest.mark.parametrize("case", ["missing_column", "one_class", "teacher_labels", "teacher_not_classifier",
                                   "unlabeled_empty", "unlabeled_not_utf8", "buckets_empty", "buckets_too_long",
-                                  "pretrain_epochs", "speed", "augment"])
+                                  "pretrain_epochs", "speed", "augment", "student_lr"])
 def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classifier_teacher, case):
     from albert_edge.errors import AlbertEdgeError
     from albert_edge.pipeline import run
@@ -150,6 +150,8 @@ def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classif
         kw["overrides"], match = {"pretrain_epochs": "2"}, "override pretrain_epochs='2': give a whole number"
     elif case == "augment":
         kw["overrides"], match = {"augment": -1}, "override augment=-1: give \"auto\" or a whole number"
+    elif case == "student_lr":
+        kw["overrides"], match = {"student_lr": 3}, "override student_lr=3: give \"auto\" or a learning rate"
     elif case == "speed":  # a config.json edited by hand
         kw["speed"], match = -1.5, "speed -1.5: give the machine's speed for the plan as a positive number"
     elif case == "buckets_too_long":
@@ -281,3 +283,16 @@ def test_augment_knob_fills_the_transfer_set_with_edited_copies(tmp_path):
     r0 = run(_cfg(tmp_path, data, **kw), log=lambda m: None)  # smoke's default: no copies
     assert r0["data"]["used"]["transfer_augmented"] == 0 and "edited" not in r0["student_fp32"]["note"]
     assert json.loads((tmp_path / "o" / "cache" / "student" / STAMP).read_text())["settings"]["texts"] != key
+
+
+def test_auto_student_lr_is_gentler_from_a_random_start(tmp_path):
+    """student_lr "auto": 5e-4 where no teacher vector starts the student's embeddings (an n-gram teacher), in the
+    student's cache key and its note; the smoke run's encoder teacher (embeddings from its vectors) keeps 1e-3."""
+    from albert_edge.pipeline import run
+    from albert_edge.stages import STAMP
+
+    data = write_data(tmp_path / "d.csv", n=300)
+    r = run(_cfg(tmp_path, data, label_column="sentiment", teacher="ngram", convert=False, max_drop=1.0,
+                 overrides={"student_lr": "auto"}), log=lambda m: None)
+    assert "peak lr 0.0005" in r["student_fp32"]["note"]
+    assert json.loads((tmp_path / "o" / "cache" / "student" / STAMP).read_text())["settings"]["cfg"]["lr"] == 5e-4
