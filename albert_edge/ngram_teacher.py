@@ -65,19 +65,20 @@ class CharWords:
         self.chars, self.words = tuple(chars), tuple(words)
 
     def __call__(self, text: str) -> list[str]:
-        import rjieba
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        if not hasattr(self, "_char"):  # built once per process: an analyzer is called once per text
+            import rjieba
+            from sklearn.feature_extraction.text import TfidfVectorizer
 
-        if not hasattr(self, "_char"):
             self._char = TfidfVectorizer(analyzer="char", ngram_range=self.chars).build_analyzer()
+            self._cut = rjieba.cut
         text = text.replace("\0", "")
-        w = [x for x in rjieba.cut(text.lower()) if not x.isspace()]
+        w = [x for x in self._cut(text.lower()) if not x.isspace()]
         lo, hi = self.words
         return self._char(text) + ["\0" + " ".join(w[i:i + n]) for n in range(lo, hi + 1)
                                    for i in range(len(w) - n + 1)]
 
     def __getstate__(self):
-        return {"chars": self.chars, "words": self.words}  # the char analyzer is rebuilt on first use
+        return {"chars": self.chars, "words": self.words}  # the analyzer and the cutter are rebuilt on first use
 
 
 def describe(settings: dict) -> str:

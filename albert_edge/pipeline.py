@@ -388,7 +388,8 @@ def run(cfg: RunConfig, log=print) -> dict:
     embed_init = bool(S["embed_init"]) and not ngram and vocab_src is None
     # student_lr "auto": a post-LN transformer from a random start wants a gentler peak than one whose embeddings
     # start from the teacher's. Chinese reviews, the same char+words teacher: at 1e-3 the student fell to dev 0.597
-    # after epoch 1 and stopped early at test 0.822; at 5e-4 it trained smoothly to 0.848 (README "Chinese reviews")
+    # after epoch 1 and stopped early at test 0.822; at 5e-4 it trained smoothly to 0.848
+    # (benchmarks/results/zh_student_lr.json)
     student_lr = S["student_lr"] if S["student_lr"] != "auto" else 1e-3 if embed_init or vocab_src is not None \
         else 5e-4
     dcfg = DistillConfig(epochs=resolved["student_epochs"], batch_size=resolved["student_batch"],
