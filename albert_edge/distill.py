@@ -13,6 +13,8 @@ same relative depth, through a learned projection (training.same_vocab.HiddenTra
 
 Output folder: `last/` (HF folder, written every epoch and on Ctrl-C), `best/` (best dev accuracy), `train_state.pt`
 (optimizer, scheduler, epoch, step, history: what --resume needs), `history.json`.
+`deadline` (a time.time()): no epoch starts that would end past it, judged by the last epoch's duration, so `run`
+keeps its minutes on a machine that slows down mid-run (its plan only estimates).
 NaN loss: stop at once, keep the last good checkpoint, say which. Ctrl-C: save where it was, `--resume` continues
 from that exact batch. Data-parallel when started by torchrun (WORLD_SIZE > 1): gloo backend, each rank takes every
 world-th batch of one seeded order, rank 0 writes checkpoints and evaluates dev.
@@ -157,7 +159,8 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             train_pairs: list[str] | None = None, dev_pairs: list[str] | None = None,
             init_from: str | os.PathLike | None = None, resume: bool = False, overwrite: bool = False,
             teacher_vectors: np.ndarray | None = None, init_embeddings: tuple[np.ndarray, np.ndarray] | None = None,
-            init_state: dict | None = None, hidden_transfer=None, progress: bool = True, log=print) -> DistillResult:
+            init_state: dict | None = None, hidden_transfer=None, deadline: float | None = None,
+            progress: bool = True, log=print) -> DistillResult:
     import torch
     import torch.distributed as dist
 
@@ -298,7 +301,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             batches = length_batches(lengths, cfg.batch_size, shuffle=True, seed=cfg.seed * 1000 + epoch)
             mine = batches[rank::world][:per_rank] if ddp else batches[:per_rank]
             first = start_step if epoch == start_epoch else 0
-            running, seen = 0.0, 0
+            running, seen, epoch_t0 = 0.0, 0, time.time()
             with bar(progress and main) as pb:
                 task = pb.add_task(f"distill epoch {epoch + 1}/{n_epochs}", total=len(mine), completed=first,
                                    info="")
@@ -344,6 +347,9 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                     stop[0] = float(bad >= cfg.patience)
                 else:
                     save_checkpoint(model, out / "best", tokenizer_dir=tokenizer_dir)
+                if deadline is not None and not stop[0] and epoch + 1 < n_epochs and \
+                        time.time() + (time.time() - epoch_t0) > deadline:
+                    stop[0], entry["stopped"] = 1.0, "time budget"
                 history.append(entry)
                 log(f"epoch {epoch + 1}/{n_epochs}: " + ", ".join(f"{k} {v}" for k, v in entry.items()
                                                                     if k != "epoch"))
@@ -353,7 +359,9 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             if stop.item() > 0 and epoch + 1 < n_epochs:
                 stopped_early = True
                 if main:
-                    log(f"early stop: dev accuracy did not improve for {cfg.patience} epoch(s)")
+                    log(f"stopped after epoch {epoch + 1} of {n_epochs}: the next would end past the time budget"
+                        if history[-1].get("stopped") else
+                        f"early stop: dev accuracy did not improve for {cfg.patience} epoch(s)")
                 break
     except KeyboardInterrupt:
         save_state(epoch, step)

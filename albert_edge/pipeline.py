@@ -383,6 +383,7 @@ def run(cfg: RunConfig, log=print) -> dict:
     from .distill import DistillConfig, student_preset
     from .evaluate import albert_logits
     from .model import count_parameters
+    from .plan import student_deadline
 
     # an n-gram teacher has no vector for a piece; a shared vocabulary copies the teacher's rows instead
     embed_init = bool(S["embed_init"]) and not ngram and vocab_src is None
@@ -435,10 +436,12 @@ def run(cfg: RunConfig, log=print) -> dict:
         init_rows = stages.run("student_embed_init", lambda: teacher_piece_embeddings(
             encoder, tok, mcfg.embedding_size, progress=cfg.progress))
         log(f"   {int(init_rows[1].sum())} of {tok.vocab_size} student pieces start from the teacher's vectors")
+    # the budget is kept, not only planned: on a machine that slows down mid-run the student ends an epoch early
+    deadline = student_deadline(t_all, cfg.budget_minutes, resolved["plan"]) if cfg.mode == "default" else None
     history = stages.run("student_distill", lambda: steps.distill_student(cache / "student", dkey, dcfg, mcfg, spdir,
                                                             transfer_texts, transfer_pairs, y_transfer,
                                                             transfer_logits, vectors, init_rows, dev_sel, labels,
-                                                            cfg, log, init_state, hidden, pre_dir),
+                                                            cfg, log, init_state, hidden, pre_dir, deadline),
                          cached=d_cached)
     init_note = ("; word embeddings started from the teacher's vectors of its pieces" if embed_init else "") + \
         shared_note + (f"; + {dcfg.repr_weight:g}·(1 − cos) of its [CLS] state, projected, to the teacher's pooled "
@@ -457,7 +460,9 @@ def run(cfg: RunConfig, log=print) -> dict:
         note=f"ALBERT {cfg.student} (E={mcfg.embedding_size}, H={mcfg.hidden_size}, {mcfg.num_hidden_layers} passes "
              f"of 1 shared layer, vocab {mcfg.vocab_size}, max_length {ml}) distilled on {len(transfer_texts)} "
              f"texts{f' ({len(aug_texts)} of them edited copies of training texts)' if aug_texts else ''}, "
-             f"{history[-1]['epoch'] if history else '?'} epochs (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
+             f"{history[-1]['epoch'] if history else '?'} epochs"
+             f"{f' (of {dcfg.epochs}: stopped at the time budget)' if history and history[-1].get('stopped') else ''}"
+             f" (KD alpha {dcfg.alpha}, T {dcfg.temperature} "
              f"{'from teacher_mix ' if mixed is not None else ''}+ CE on labels, peak lr {dcfg.lr:g}{init_note}); "
              "bytes = fp32 safetensors + tokenizer file"))
 

@@ -35,12 +35,13 @@ machine trains on more within the same minutes and a slower one stays inside the
 config.json (`speed`), so `run --config` and a rerun into the same folder plan the same (and find their caches).
 A busy machine is slower: the plan is an estimate, the report carries the measured stage times; it fills 90% of the
 budget (PLAN_SHARE): measured runs took up to 7% (tweets) and 16% (reviews, a machine slower that hour) more
-than planned, as this machine's speed drifts by ~10% within an hour. What the plan decides (in order): the
-teacher's share of the training split (40% of what is left after the fixed stages), the transfer set the teacher
-labels (20%), and the student's whole epochs that fit the rest, never fewer than the floor (`student_min_steps`, and
-MIN_STUDENT_SAMPLES examples); where the floor or whole epochs overrun, the teacher trains on fewer texts (down to its
-own floor) — if even that minimum does not fit a budget the user gave, `BudgetTooSmall` says how many minutes would;
-the default budget is stretched to it instead (`Plan.note`).
+than planned, as this machine's speed drifts by ~10% within an hour. Some hours it drifts by 30% within one run:
+the student then stops an epoch early, at `student_deadline`, which keeps the later stages their time.
+What the plan decides (in order): the teacher's share of the training split (40% of what is left after the fixed
+stages), the transfer set the teacher labels (20%), and the student's whole epochs that fit the rest, never fewer than
+the floor (`student_min_steps`, and MIN_STUDENT_SAMPLES examples); where the floor or whole epochs overrun, the
+teacher trains on fewer texts (down to its own floor) — if even that minimum does not fit a budget the user gave,
+`BudgetTooSmall` says how many minutes would; the default budget is stretched to it instead (`Plan.note`).
 """
 
 from __future__ import annotations
@@ -79,6 +80,19 @@ MINILM_MACS_PER_TOKEN = 6 * (4 * 384 * 384 + 2 * 384 * 1536)
 STUDENT_SCALE = {"tiny": 1.0, "micro": 0.05, "base": 6.0}  # relative to tiny (H=312): ~H^2 per token per pass
 
 
+# the stages after the student (int8, convert, evals) took 1.28x their estimate in a cold Chinese run whose epochs
+# slowed from 130 to 167 s (230 s against 180; benchmarks/results/demo_zh.json): student_deadline leaves them more
+AFTER_STUDENT_SLACK = 1.5
+
+
+def student_deadline(t_start: float, budget_minutes: float | None, plan: dict) -> float:
+    """The time.time() by which the student's training must end for a run started at t_start to end within its
+    budget (the default one, or the smallest run where that was stretched): what the plan says the later stages take,
+    with AFTER_STUDENT_SLACK, before the budget's end."""
+    budget_s = max((budget_minutes or DEFAULT_BUDGET_MINUTES) * 60, plan["estimate_s"]["total"])
+    return t_start + budget_s - AFTER_STUDENT_SLACK * plan["after_student_s"]
+
+
 def ngram_fit_cost(texts: list[str]) -> float:
     """Seconds to fit the cross-fitted n-gram model (ngram_teacher) on `texts`."""
     from .ngram_teacher import teacher_settings
@@ -114,6 +128,7 @@ class Plan:
     student_steps: int
     estimate_s: dict
     note: str = ""  # set when the default budget was stretched to the smallest run
+    after_student_s: float = 0.0  # of estimate_s["fixed"]: the stages after distillation (int8, convert, evals)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -177,6 +192,7 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     del args["budget_s"], args["speed"]
     plan = _plan(budget_s * speed if budget_s is not None else None, speed=speed, **args)
     plan.estimate_s = _round({k: v / speed for k, v in plan.estimate_s.items() if k != "total"})
+    plan.after_student_s = round(plan.after_student_s / speed, 1)
     return plan
 
 
@@ -193,8 +209,9 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
         c_s += C_TEACHER_INFER * teacher_scale * student_tokens
     int8 = n_dev * student_max_length * (C_INT8_PTE if convert_lengths else C_INT8)
     convert = convert_lengths * C_CONVERT_LENGTH + n_test * student_max_length * C_ARTIFACTS if convert_lengths else 0
-    fixed = FIXED_S + int8 + convert + (n_dev + n_test) * c_ti + embed_init_pieces * C_EMBED_INIT * teacher_scale + \
-        n_test * c_s / 2 + ngram_fit_s + pretrain_texts * c_s * PRETRAIN_PER_STUDENT
+    after = int8 + convert + n_test * c_s / 2
+    fixed = FIXED_S + after + (n_dev + n_test) * c_ti + embed_init_pieces * C_EMBED_INIT * teacher_scale + \
+        ngram_fit_s + pretrain_texts * c_s * PRETRAIN_PER_STUDENT
 
     def teacher_cost(n: int) -> float:
         if not finetune_teacher or n == 0:
@@ -214,7 +231,7 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
         steps = max(student_min_steps, student_epochs * per_epoch)
         est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti,
                "student": steps * student_batch * c_s}
-        return Plan(n_t, n_x, math.ceil(steps / per_epoch), steps, _round(est))
+        return Plan(n_t, n_x, math.ceil(steps / per_epoch), steps, _round(est), after_student_s=after)
 
     # the smallest transfer set: the teacher's own texts, or a quarter of the student's floor in examples (whole epochs
     # repeat it up to the floor): labeling more texts is what a larger budget buys
@@ -258,7 +275,7 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
     if over > 0 and n_t:  # the student's floor (or its whole epochs) overran: the teacher gives back that time
         n_t = max(min(n_train, teacher_min_steps * teacher_batch), int(n_t - over / (teacher_epochs * c_tt)))
     est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti, "student": steps * student_batch * c_s}
-    return Plan(n_t, n_x, epochs, steps, _round(est), note)
+    return Plan(n_t, n_x, epochs, steps, _round(est), note, after)
 
 
 def _round(est: dict) -> dict:

@@ -148,8 +148,9 @@ def distill_key(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel, embed_init: bo
 
 
 def distill_student(sdir: Path, key: dict, dcfg, mcfg, spdir, texts, pairs, y, logits, vectors, init_rows, dev_sel,
-                    labels, cfg, log, init_state=None, hidden=None, init_from=None) -> list[dict]:
-    """The student, resumable: an interrupted run with the same settings continues where it stopped."""
+                    labels, cfg, log, init_state=None, hidden=None, init_from=None, deadline=None) -> list[dict]:
+    """The student, resumable: an interrupted run with the same settings continues where it stopped. deadline: see
+    distill (a student stopped by it is cached like one that ran all its epochs)."""
     from .distill import TrainingInterrupted, distill
 
     if stamp_ok(sdir, key) and (sdir / "best" / "config.json").is_file():
@@ -165,7 +166,7 @@ def distill_student(sdir: Path, key: dict, dcfg, mcfg, spdir, texts, pairs, y, l
         res = distill(sdir, cfg=dcfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=texts, train_labels=y,
                       teacher_logits=logits, dev_texts=dev_sel.texts, dev_labels=dev_sel.label_ids(labels),
                       train_pairs=pairs, dev_pairs=dev_sel.pairs, teacher_vectors=vectors, init_embeddings=init_rows,
-                      init_state=init_state, hidden_transfer=hidden, init_from=init_from,
+                      init_state=init_state, hidden_transfer=hidden, init_from=init_from, deadline=deadline,
                       overwrite=not resume, resume=resume, progress=cfg.progress, log=log)
     except TrainingInterrupted as e:
         raise TrainingInterrupted(str(e).split(" — ")[0] + " — rerun the same command: the cached stages are "

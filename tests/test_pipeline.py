@@ -296,3 +296,22 @@ def test_auto_student_lr_is_gentler_from_a_random_start(tmp_path):
                  overrides={"student_lr": "auto"}), log=lambda m: None)
     assert "peak lr 0.0005" in r["student_fp32"]["note"]
     assert json.loads((tmp_path / "o" / "cache" / "student" / STAMP).read_text())["settings"]["cfg"]["lr"] == 5e-4
+
+
+def test_the_default_run_keeps_its_budget_by_ending_the_student_early(tmp_path, monkeypatch):
+    """mode default: the student's training gets the deadline the plan leaves it (plan.student_deadline); one already
+    past ends it after its first epoch, and the report says so."""
+    import albert_edge.plan as plan
+    from albert_edge.pipeline import run
+
+    monkeypatch.setattr(plan, "measure_speed", lambda threads=2: 1.0)
+    given = []
+    monkeypatch.setattr(plan, "student_deadline", lambda *a: given.append(a) or 0.0)
+    data = write_data(tmp_path / "d.csv", n=300)
+    cfg = _cfg(tmp_path, data, label_column="sentiment", teacher="ngram", convert=False, max_drop=1.0)
+    cfg.mode, cfg.overrides = "default", {"vocab": 600, "dev_select": 30, "test": 30}
+    r = run(cfg, log=lambda m: None)
+    assert len(given) == 1 and given[0][1] is None and given[0][2]["after_student_s"] > 0
+    planned = r["plan"]["student_epochs"]
+    assert planned > 1 and r["student_history"][-1] == {**r["student_history"][-1], "epoch": 1, "stopped": "time budget"}
+    assert f"1 epochs (of {planned}: stopped at the time budget)" in r["student_fp32"]["note"]

@@ -141,3 +141,22 @@ def test_measure_speed_is_a_positive_clamped_factor():
 
     s = measure_speed(threads=2)
     assert SPEED_RANGE[0] <= s <= SPEED_RANGE[1] and s == round(s, 2)
+
+
+def test_the_students_deadline_leaves_the_later_stages_their_time():
+    from albert_edge.plan import AFTER_STUDENT_SLACK, student_deadline
+
+    p = plan_run(budget_s=1200, **dict(TWEETS, convert_lengths=4))
+    # converting 4 buckets and scoring the test texts come after the student, in this machine's seconds
+    assert p.after_student_s > plan_run(budget_s=1200, **TWEETS).after_student_s > 0
+    assert plan_run(budget_s=1200, speed=2.0, **dict(TWEETS, convert_lengths=4)).after_student_s == pytest.approx(
+        p.after_student_s / 2, rel=0.01)
+    assert student_deadline(100.0, None, p.to_dict()) == pytest.approx(100 + 1200 - AFTER_STUDENT_SLACK *
+                                                                       p.after_student_s)
+    assert student_deadline(100.0, 30, p.to_dict()) == pytest.approx(100 + 1800 - AFTER_STUDENT_SLACK *
+                                                                     p.after_student_s)
+    # a default budget stretched to the smallest run: the deadline follows the run that was planned
+    long_texts = dict(DOCS, n_train=13000, n_pool=13000, n_dev=1500, n_test=1600, convert_lengths=4)
+    small = plan_run(budget_s=1200, strict=False, **long_texts)
+    assert small.note and student_deadline(0.0, None, small.to_dict()) == pytest.approx(
+        small.estimate_s["total"] - AFTER_STUDENT_SLACK * small.after_student_s)
