@@ -307,7 +307,7 @@ def run(cfg: RunConfig, log=print) -> dict:
     _write_config(replace(cfg, speed=resolved["speed"]), out, resolved)  # `--config` plans as this run did
 
     # -- teacher -------------------------------------------------------------------------------------------------
-    from .teacher import HEAD, LogitCache, finetune_teacher, load_teacher
+    from .teacher import HEAD, LogitCache, finetune_teacher, folder_identity, load_teacher
 
     tdir = cache / "teacher"
     t_params = None
@@ -321,8 +321,9 @@ def run(cfg: RunConfig, log=print) -> dict:
         t_note = f"given teacher {cfg.teacher} ({type(teacher.model).__name__}), max_length {tml}"
         t_bytes = folder_bytes(Path(cfg.teacher))
     else:
-        tkey = {"backbone": str(backbone), "n": len(teacher_train), "epochs": S["teacher_epochs"], "seed": cfg.seed,
-                "max_length": tml, "split": split_meta["sha256"]["train"], "lr": S["teacher_lr"],
+        # the backbone by its content, not its path (inside each clone's .venv): a run folder copied elsewhere keeps it
+        tkey = {"backbone": folder_identity(backbone), "n": len(teacher_train), "epochs": S["teacher_epochs"],
+                "seed": cfg.seed, "max_length": tml, "split": split_meta["sha256"]["train"], "lr": S["teacher_lr"],
                 "min_steps": S["teacher_min_steps"], "batch": S["teacher_batch"], "labels": labels}
         t_cached = stamp_ok(tdir, tkey)
 

@@ -2,6 +2,7 @@
 that reuses the caches."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -94,7 +95,12 @@ def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
 
     assert model_max_length(out / "student") == saved["plan"]["max_length"]  # eval reads it as far as it trained
 
-    r2 = run(RunConfig.load(out / "config.json"), log=logs.append)  # the config file reproduces the run, from cache
+    # the config file reproduces the run, from cache, also with the backbone elsewhere (a run folder and its
+    # backbone copied to another clone: the teacher is keyed by the backbone's content, not its path)
+    moved = shutil.copytree(tiny_bert / "backbone", tmp_path / "elsewhere" / "backbone")
+    again_cfg = RunConfig.load(out / "config.json")
+    again_cfg.backbone = str(moved)
+    r2 = run(again_cfg, log=logs.append)
     assert r2["stages"]["teacher_finetune"]["cached"] and r2["stages"]["student_distill"]["cached"]
     assert r2["stages"]["convert"]["cached"] or not r["bundle"].get("artifacts")
     assert r2["teacher"]["accuracy"] == r["teacher"]["accuracy"]
@@ -105,8 +111,6 @@ def test_run_smoke_rerun_and_config(tmp_path, tiny_bert):
 @pytest.fixture(scope="module")
 def classifier_teacher(tiny_bert):
     """A random BERT sequence classifier whose labels are 'bad'/'good' (the data has negative/neutral/positive)."""
-    import shutil
-
     from transformers import BertConfig, BertForSequenceClassification
 
     folder = tiny_bert / "clf"
