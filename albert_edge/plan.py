@@ -80,8 +80,8 @@ MINILM_MACS_PER_TOKEN = 6 * (4 * 384 * 384 + 2 * 384 * 1536)
 STUDENT_SCALE = {"tiny": 1.0, "micro": 0.05, "base": 6.0}  # relative to tiny (H=312): ~H^2 per token per pass
 
 
-# the stages after the student (int8, convert, evals) took ~1.25x their estimate in a cold Chinese run whose epochs
-# slowed from 130 to 167 s (230 s against ~185; benchmarks/results/demo_zh.json): student_deadline leaves them more
+# the stages after the student (int8, convert, evals) took ~1.3x their estimate in a cold Chinese run whose epochs
+# slowed from 130 to 167 s (242 s against ~185; benchmarks/results/demo_zh.json): student_deadline leaves them more
 AFTER_STUDENT_SLACK = 1.5
 
 
