@@ -13,8 +13,8 @@ same relative depth, through a learned projection (training.same_vocab.HiddenTra
 
 Output folder: `last/` (HF folder, written every epoch and on Ctrl-C), `best/` (best dev accuracy), `train_state.pt`
 (optimizer, scheduler, epoch, step, history: what --resume needs), `history.json`.
-`deadline` (a time.time()): no epoch starts that would end past it, judged by the last epoch's duration, so `run`
-keeps its minutes on a machine that slows down mid-run (its plan only estimates).
+`deadline` (plan.StudentDeadline): asked after each epoch whether another one fits, so `run` keeps its minutes on a
+machine that slows down mid-run (its plan only estimates).
 NaN loss: stop at once, keep the last good checkpoint, say which. Ctrl-C: save where it was, `--resume` continues
 from that exact batch. Data-parallel when started by torchrun (WORLD_SIZE > 1): gloo backend, each rank takes every
 world-th batch of one seeded order, rank 0 writes checkpoints and evaluates dev.
@@ -159,7 +159,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
             train_pairs: list[str] | None = None, dev_pairs: list[str] | None = None,
             init_from: str | os.PathLike | None = None, resume: bool = False, overwrite: bool = False,
             teacher_vectors: np.ndarray | None = None, init_embeddings: tuple[np.ndarray, np.ndarray] | None = None,
-            init_state: dict | None = None, hidden_transfer=None, deadline: float | None = None,
+            init_state: dict | None = None, hidden_transfer=None, deadline=None,
             progress: bool = True, log=print) -> DistillResult:
     import torch
     import torch.distributed as dist
@@ -348,7 +348,7 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                 else:
                     save_checkpoint(model, out / "best", tokenizer_dir=tokenizer_dir)
                 if deadline is not None and not stop[0] and epoch + 1 < n_epochs and \
-                        time.time() + (time.time() - epoch_t0) > deadline:
+                        not deadline.allows(time.time(), time.time() - epoch_t0):
                     stop[0], entry["stopped"] = 1.0, "time budget"
                 history.append(entry)
                 log(f"epoch {epoch + 1}/{n_epochs}: " + ", ".join(f"{k} {v}" for k, v in entry.items()

@@ -36,7 +36,7 @@ config.json (`speed`), so `run --config` and a rerun into the same folder plan t
 A busy machine is slower: the plan is an estimate, the report carries the measured stage times; it fills 90% of the
 budget (PLAN_SHARE): measured runs took up to 7% (tweets) and 16% (reviews, a machine slower that hour) more
 than planned, as this machine's speed drifts by ~10% within an hour. Some hours it drifts by 30% within one run:
-the student then stops an epoch early, at `student_deadline`, which keeps the later stages their time.
+the student then stops an epoch early (`student_deadline`), which keeps the later stages their time.
 What the plan decides (in order): the teacher's share of the training split (40% of what is left after the fixed
 stages), the transfer set the teacher labels (20%), and the student's whole epochs that fit the rest, never fewer than
 the floor (`student_min_steps`, and MIN_STUDENT_SAMPLES examples); where the floor or whole epochs overrun, the
@@ -80,17 +80,32 @@ MINILM_MACS_PER_TOKEN = 6 * (4 * 384 * 384 + 2 * 384 * 1536)
 STUDENT_SCALE = {"tiny": 1.0, "micro": 0.05, "base": 6.0}  # relative to tiny (H=312): ~H^2 per token per pass
 
 
-# the stages after the student (int8, convert, evals) took ~1.3x their estimate in a cold Chinese run whose epochs
-# slowed from 130 to 167 s (242 s against ~185; benchmarks/results/demo_zh.json): student_deadline leaves them more
-AFTER_STUDENT_SLACK = 1.5
+# the stages after the student (int8, convert, evals) ran 1.3x their estimate (242 s against ~185) in a cold Chinese
+# run whose student epochs ran 1.18x theirs (slowing from 130 to 167 s; benchmarks/results/demo_zh.json): a deadline
+# reserves them their estimate, times the slowdown the last epoch showed, times this slack
+AFTER_STUDENT_SLACK = 1.25
 
 
-def student_deadline(t_start: float, budget_minutes: float | None, plan: dict) -> float:
-    """The time.time() by which the student's training must end for a run started at t_start to end within its
-    budget (the default one, or the smallest run where that was stretched): what the plan says the later stages take,
-    with AFTER_STUDENT_SLACK, before the budget's end."""
+@dataclass
+class StudentDeadline:
+    """When the student's training must end for the run to end within its budget. `allows` is asked after each epoch:
+    another epoch as long as the last one, then the later stages at the plan's estimate slowed down as much as that
+    epoch was (a machine that slows down mid-run slows them too), must end by `end`."""
+    end: float  # time.time() at which the budget ends
+    after_s: float  # the plan's estimate of the stages after the student, in this machine's seconds
+    epoch_s: float  # the plan's estimate of one student epoch, likewise
+
+    def allows(self, now: float, last_epoch_s: float) -> bool:
+        slowdown = max(1.0, last_epoch_s / self.epoch_s) if self.epoch_s > 0 else 1.0
+        return now + last_epoch_s + AFTER_STUDENT_SLACK * self.after_s * slowdown <= self.end
+
+
+def student_deadline(t_start: float, budget_minutes: float | None, plan: dict) -> StudentDeadline:
+    """The deadline of a run started at t_start: its budget (the default one, or the smallest run where that was
+    stretched) and the plan's estimates (resolve's "plan" entry: Plan.to_dict)."""
     budget_s = max((budget_minutes or DEFAULT_BUDGET_MINUTES) * 60, plan["estimate_s"]["total"])
-    return t_start + budget_s - AFTER_STUDENT_SLACK * plan["after_student_s"]
+    return StudentDeadline(t_start + budget_s, plan["after_student_s"],
+                           plan["estimate_s"]["student"] / max(1, plan["student_epochs"]))
 
 
 def ngram_fit_cost(texts: list[str]) -> float:

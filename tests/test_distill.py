@@ -101,10 +101,12 @@ def test_nan_stops_and_keeps_last_good(tmp_path, spiece_dir, monkeypatch):
 def test_a_deadline_ends_training_at_the_epoch_that_would_overrun_it(tmp_path, spiece_dir):
     import time
 
-    far = run(tmp_path / "far", spiece_dir, epochs=3, n=128, deadline=time.time() + 3600)
+    from albert_edge.plan import StudentDeadline
+
+    far = run(tmp_path / "far", spiece_dir, epochs=3, n=128, deadline=StudentDeadline(time.time() + 3600, 1.0, 1.0))
     assert [e["epoch"] for e in far.history] == [1, 2, 3] and not far.stopped_early
     # past already: the first epoch still trains (a student is always made), the second would end too late
-    res = run(tmp_path / "late", spiece_dir, epochs=3, n=128, deadline=time.time())
+    res = run(tmp_path / "late", spiece_dir, epochs=3, n=128, deadline=StudentDeadline(time.time(), 0.0, 1.0))
     assert [e["epoch"] for e in res.history] == [1] and res.stopped_early
     assert res.history[-1]["stopped"] == "time budget" and (res.best / "model.safetensors").is_file()
     assert json.loads((tmp_path / "late" / "history.json").read_text())[-1]["stopped"] == "time budget"

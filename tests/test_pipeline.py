@@ -310,7 +310,7 @@ def test_the_default_run_keeps_its_budget_by_ending_the_student_early(tmp_path, 
 
     monkeypatch.setattr(plan, "measure_speed", lambda threads=2: 1.0)
     given = []
-    monkeypatch.setattr(plan, "student_deadline", lambda *a: given.append(a) or 0.0)
+    monkeypatch.setattr(plan, "student_deadline", lambda *a: given.append(a) or plan.StudentDeadline(0.0, 0.0, 1.0))
     data = write_data(tmp_path / "d.csv", n=300)
     cfg = _cfg(tmp_path, data, label_column="sentiment", teacher="ngram", convert=False, max_drop=1.0)
     cfg.mode, cfg.overrides = "default", {"vocab": 600, "dev_select": 30, "test": 30}

@@ -144,19 +144,30 @@ def test_measure_speed_is_a_positive_clamped_factor():
 
 
 def test_the_students_deadline_leaves_the_later_stages_their_time():
-    from albert_edge.plan import AFTER_STUDENT_SLACK, student_deadline
+    from albert_edge.plan import student_deadline
 
     p = plan_run(budget_s=1200, **dict(TWEETS, convert_lengths=4))
     # converting 4 buckets and scoring the test texts come after the student, in this machine's seconds
     assert p.after_student_s > plan_run(budget_s=1200, **TWEETS).after_student_s > 0
     assert plan_run(budget_s=1200, speed=2.0, **dict(TWEETS, convert_lengths=4)).after_student_s == pytest.approx(
         p.after_student_s / 2, rel=0.01)
-    assert student_deadline(100.0, None, p.to_dict()) == pytest.approx(100 + 1200 - AFTER_STUDENT_SLACK *
-                                                                       p.after_student_s)
-    assert student_deadline(100.0, 30, p.to_dict()) == pytest.approx(100 + 1800 - AFTER_STUDENT_SLACK *
-                                                                     p.after_student_s)
+    d = student_deadline(100.0, None, p.to_dict())
+    assert d.end == 1300.0 and d.after_s == p.after_student_s
+    assert d.epoch_s == pytest.approx(p.estimate_s["student"] / p.student_epochs)
+    assert student_deadline(100.0, 30, p.to_dict()).end == 1900.0
     # a default budget stretched to the smallest run: the deadline follows the run that was planned
     long_texts = dict(DOCS, n_train=13000, n_pool=13000, n_dev=1500, n_test=1600, convert_lengths=4)
     small = plan_run(budget_s=1200, strict=False, **long_texts)
-    assert small.note and student_deadline(0.0, None, small.to_dict()) == pytest.approx(
-        small.estimate_s["total"] - AFTER_STUDENT_SLACK * small.after_student_s)
+    assert small.note and student_deadline(0.0, None, small.to_dict()).end == small.estimate_s["total"]
+
+
+def test_a_deadline_reserves_more_for_the_later_stages_on_a_machine_that_slowed_down():
+    from albert_edge.plan import AFTER_STUDENT_SLACK, StudentDeadline
+
+    d = StudentDeadline(end=1000.0, after_s=100.0, epoch_s=100.0)
+    reserve = AFTER_STUDENT_SLACK * 100.0
+    assert d.allows(1000.0 - 100.0 - reserve, 100.0)  # on plan: one more epoch, then the later stages, just fit
+    assert not d.allows(1000.0 - 100.0 - reserve + 1, 100.0)
+    assert d.allows(1000.0 - 50.0 - reserve, 50.0)  # a faster epoch reserves no less than the plan's estimate
+    # epochs twice as slow as planned: the later stages are expected twice as slow too
+    assert d.allows(1000.0 - 200.0 - 2 * reserve, 200.0) and not d.allows(1000.0 - 200.0 - reserve, 200.0)
