@@ -56,6 +56,11 @@ class AlbertConfig:
     max_position_embeddings: int = 512
     type_vocab_size: int = 2
     layer_norm_eps: float = 1e-12
+    # dropout acts in training only (eval graphs, and so every export, hold none). 0 as a default, not HF's
+    # classifier 0.1: a config.json we write says what training did
+    hidden_dropout_prob: float = 0.0
+    attention_probs_dropout_prob: float = 0.0
+    classifier_dropout_prob: float = 0.0
     pad_token_id: int = 0
     num_labels: int = 2
     id2label: dict[int, str] = field(default_factory=dict)
@@ -103,8 +108,7 @@ class AlbertConfig:
         d = asdict(self)
         d["id2label"] = {str(i): name for i, name in enumerate(self.labels)}
         d["label2id"] = {name: i for i, name in enumerate(self.labels)}
-        d.update(model_type="albert", position_embedding_type="absolute", hidden_dropout_prob=0.0,
-                 attention_probs_dropout_prob=0.0, classifier_dropout_prob=0.1, initializer_range=0.02,
+        d.update(model_type="albert", position_embedding_type="absolute", initializer_range=0.02,
                  bos_token_id=2, eos_token_id=3)
         if d["problem_type"] is None:
             del d["problem_type"]
@@ -117,6 +121,11 @@ class AlbertConfig:
         if "id2label" not in d and "num_labels" in d:
             kw["num_labels"] = d["num_labels"]
         return cls(**kw)
+
+
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    # a Python branch, not nn.Dropout: the traced eval graph then has no dropout node at all
+    return F.dropout(x, p, True) if training and p > 0 else x
 
 
 def layer_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
@@ -151,6 +160,7 @@ class AlbertEmbeddings(nn.Module):
         self.position_embeddings = nn.Embedding(cfg.max_position_embeddings, cfg.embedding_size)
         self.token_type_embeddings = nn.Embedding(cfg.type_vocab_size, cfg.embedding_size)
         self.LayerNorm = LayerNorm(cfg.embedding_size, cfg.layer_norm_eps)
+        self.p = cfg.hidden_dropout_prob
 
     def forward(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None) -> torch.Tensor:
         seq_len = input_ids.shape[1]
@@ -160,7 +170,7 @@ class AlbertEmbeddings(nn.Module):
             x = x + self.token_type_embeddings.weight[0]  # all segment A; avoids a zeros() tensor in the graph
         else:
             x = x + self.token_type_embeddings(token_type_ids)
-        return self.LayerNorm(x)
+        return dropout(self.LayerNorm(x), self.p, self.training)
 
 
 class AlbertAttention(nn.Module):
@@ -172,6 +182,7 @@ class AlbertAttention(nn.Module):
         self.query, self.key, self.value = nn.Linear(h, h), nn.Linear(h, h), nn.Linear(h, h)
         self.dense = nn.Linear(h, h)
         self.LayerNorm = LayerNorm(h, cfg.layer_norm_eps)
+        self.p_attn, self.p = cfg.attention_probs_dropout_prob, cfg.hidden_dropout_prob
 
     def _heads(self, x: torch.Tensor) -> torch.Tensor:
         b, s, _ = x.shape
@@ -183,10 +194,10 @@ class AlbertAttention(nn.Module):
         q, k, v = self._heads(self.query(x)), self._heads(self.key(x)), self._heads(self.value(x))
         scores = torch.bmm(q, k.transpose(1, 2)) * (1.0 / math.sqrt(self.head_dim))  # (B*nh, S, S)
         scores = scores.reshape(b, self.num_heads, s, s) + mask_bias  # mask_bias: (B, 1, 1, S) over keys
-        probs = torch.softmax(scores, dim=-1).reshape(b * self.num_heads, s, s)
+        probs = dropout(torch.softmax(scores, dim=-1), self.p_attn, self.training).reshape(b * self.num_heads, s, s)
         ctx = torch.bmm(probs, v)  # (B*nh, S, d)
         ctx = ctx.reshape(b, self.num_heads, s, self.head_dim).permute(0, 2, 1, 3).reshape(b, s, h)
-        return self.LayerNorm(x + self.dense(ctx))
+        return self.LayerNorm(x + dropout(self.dense(ctx), self.p, self.training))
 
 
 class AlbertLayer(nn.Module):
@@ -198,11 +209,12 @@ class AlbertLayer(nn.Module):
         self.full_layer_layer_norm = LayerNorm(cfg.hidden_size, cfg.layer_norm_eps)
         self.act = ACTIVATIONS[cfg.hidden_act]
         self.act_training = FUSED_FOR_TRAINING.get(cfg.hidden_act, self.act)
+        self.p = cfg.hidden_dropout_prob
 
     def forward(self, x: torch.Tensor, mask_bias: torch.Tensor) -> torch.Tensor:
         a = self.attention(x, mask_bias)
         act = self.act_training if self.training else self.act
-        return self.full_layer_layer_norm(a + self.ffn_output(act(self.ffn(a))))
+        return self.full_layer_layer_norm(a + dropout(self.ffn_output(act(self.ffn(a))), self.p, self.training))
 
 
 class AlbertLayerGroup(nn.Module):
@@ -280,12 +292,12 @@ class AlbertForSequenceClassification(nn.Module):
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None) -> torch.Tensor:
         _, pooled = self.albert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(pooled)  # (B, num_labels)
+        return self.classifier(dropout(pooled, self.config.classifier_dropout_prob, self.training))  # (B, labels)
 
     def forward_features(self, input_ids, attention_mask=None, token_type_ids=None):
         """Logits plus every hidden state, for distillation."""
         states, pooled = self.albert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(pooled), states
+        return self.classifier(dropout(pooled, self.config.classifier_dropout_prob, self.training)), states
 
 
 class AlbertForTokenClassification(nn.Module):
@@ -301,7 +313,8 @@ class AlbertForTokenClassification(nn.Module):
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None) -> torch.Tensor:
         states, _ = self.albert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(states[-1])  # (B, S, num_labels)
+        # (B, S, num_labels)
+        return self.classifier(dropout(states[-1], self.config.classifier_dropout_prob, self.training))
 
 
 class AlbertMLMHead(nn.Module):

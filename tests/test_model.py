@@ -126,3 +126,18 @@ def test_config_rejects_bad_values():
         AlbertConfig.micro(hidden_size=30, num_attention_heads=4)
     with pytest.raises(ValueError, match="hidden_act"):
         AlbertConfig.micro(hidden_act="mish")
+
+
+def test_dropout_acts_in_training_only_and_stays_out_of_the_exported_graph():
+    cfg = AlbertConfig.micro(hidden_dropout_prob=0.2, attention_probs_dropout_prob=0.2, classifier_dropout_prob=0.2)
+    back = AlbertConfig.from_hf_dict(cfg.to_hf_dict())  # config.json says what training did
+    assert (back.hidden_dropout_prob, back.attention_probs_dropout_prob, back.classifier_dropout_prob) == (0.2,) * 3
+    ours, hf = hf_twin(AlbertForSequenceClassification, transformers.AlbertForSequenceClassification, cfg)
+    ids, mask, _ = inputs(cfg, padded=True)
+    ours.train()
+    assert not torch.equal(ours(ids, mask), ours(ids, mask))
+    ours.eval()
+    with torch.no_grad():
+        assert (ours(ids, mask) - hf(input_ids=ids, attention_mask=mask).logits).abs().max() < 1e-5
+    ep = torch.export.export(ours, (ids, mask), strict=False)
+    assert not any("dropout" in str(n.target) for n in ep.graph.nodes if n.op == "call_function")

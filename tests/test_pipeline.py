@@ -302,6 +302,22 @@ def test_auto_student_lr_is_gentler_from_a_random_start(tmp_path):
     assert json.loads((tmp_path / "o" / "cache" / "student" / STAMP).read_text())["settings"]["cfg"]["lr"] == 5e-4
 
 
+def test_an_ngram_teachers_student_starts_from_its_texts_cooccurrence(tmp_path):
+    """embed_init with an n-gram teacher (no vectors to give): the student's rows from the pieces' PPMI in the
+    transfer texts, a stage of its own, in the student's cache key and note; embed_init off leaves them random."""
+    from albert_edge.pipeline import run
+    from albert_edge.stages import STAMP
+
+    data = write_data(tmp_path / "d.csv", n=300)
+    kw = dict(label_column="sentiment", teacher="ngram", convert=False, max_drop=1.0)
+    r = run(_cfg(tmp_path, data, **kw), log=lambda m: None)
+    assert "student_embed_init" in r["stages"] and "co-occurrence (PPMI + SVD)" in r["student_fp32"]["note"]
+    assert json.loads((tmp_path / "o" / "cache" / "student" / STAMP).read_text())["settings"]["embed_init_text"]
+    r0 = run(_cfg(tmp_path, data, **kw, overrides={"embed_init": False}), log=lambda m: None)
+    assert "student_embed_init" not in r0["stages"] and "co-occurrence" not in r0["student_fp32"]["note"]
+    assert not r0["stages"]["student_distill"]["cached"]
+
+
 def test_the_default_run_keeps_its_budget_by_ending_the_student_early(tmp_path, monkeypatch):
     """mode default: the student's training gets the deadline the plan leaves it (plan.student_deadline); one already
     past ends it after its first epoch, and the report says so."""

@@ -107,3 +107,26 @@ def test_wordpiece_surfaces_drop_the_continuation_mark_and_the_specials():
 
     tok = WordPieceTokenizer("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n[unused0]\ngood\n##ing\n好\n".encode())
     assert piece_surfaces(tok) == [None] * 6 + ["good", "ing", "好"]
+
+
+def test_text_cooccurrence_puts_pieces_of_one_topic_together(spiece_dir):
+    """An n-gram teacher has no vectors: the student's rows come from its pieces' PPMI within the training texts."""
+    import random
+
+    from albert_edge.tokenizer import load_tokenizer
+    from albert_edge.training.embed_init import cooccurrence_embeddings
+
+    tok = load_tokenizer(spiece_dir)
+    topics = [["storm", "water", "night", "world"], ["food", "money", "house", "car"]]
+    rng = random.Random(0)
+    texts = [" ".join(rng.choice(topics[k]) for _ in range(8)) for k in (0, 1) * 200]
+    rows, mask = cooccurrence_embeddings(tok, texts, dim=4, window=3, min_count=3)
+    ids = [[tok.encode(w).ids[1:-1] for w in words] for words in topics]  # between [CLS] and [SEP]
+    assert all(len(p) == 1 for words in ids for p in words), "each test word must be one piece"
+    a, b = ([p[0] for p in words] for words in ids)
+    assert mask[a + b].all() and not mask[tok.special_ids["pad"]] and not rows[~mask].any()
+    unit = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+    within = np.mean([unit[i] @ unit[j] for g in (a, b) for i in g for j in g if i != j])
+    across = np.mean([unit[i] @ unit[j] for i in a for j in b])
+    assert within > across + 0.5
+    assert cooccurrence_embeddings(tok, texts[:1], dim=4)[1].sum() == 0  # too little text: every row stays random

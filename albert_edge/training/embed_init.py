@@ -46,3 +46,43 @@ def teacher_piece_embeddings(teacher, tok, dim: int, std: float = 1.0, *, progre
     rows = np.zeros((tok.vocab_size, proj.shape[1]), dtype=np.float32)
     rows[ids], mask[ids] = proj, True
     return rows, mask
+
+
+def cooccurrence_embeddings(tok, texts: list[str], dim: int, *, window: int = 5, min_count: int = 3,
+                            max_length: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows from the task's own text when no teacher has vectors (an n-gram teacher): the truncated SVD of the
+    pieces' positive pointwise mutual information within `window` pieces (Levy & Goldberg 2014: what word2vec's
+    skip-gram factorizes, in seconds instead of an MLM's epochs). Same (rows, mask) as teacher_piece_embeddings;
+    pieces seen fewer than `min_count` times keep their random rows."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import svds
+
+    v = tok.vocab_size
+    surfaces = piece_surfaces(tok)
+    rows_i, cols_i, counts = [], [], np.zeros(v, dtype=np.int64)
+    for t in texts:
+        ids = np.asarray([i for i in tok.encode(t, max_length=max_length).ids if surfaces[i] is not None],
+                         dtype=np.int64)
+        np.add.at(counts, ids, 1)
+        for d in range(1, window + 1):  # both directions, weighted 1 at every distance
+            rows_i += [ids[:-d], ids[d:]]
+            cols_i += [ids[d:], ids[:-d]]
+    mask = counts >= min_count
+    if mask.sum() <= dim or not rows_i:
+        return np.zeros((v, 0), dtype=np.float32), np.zeros(v, dtype=bool)
+    r, c = np.concatenate(rows_i), np.concatenate(cols_i)
+    m = coo_matrix((np.ones(len(r), dtype=np.float64), (r, c)), shape=(v, v)).tocsr()
+    m.sum_duplicates()
+    total = m.sum()
+    p_row = np.asarray(m.sum(1)).ravel() / total
+    p_ctx = np.asarray(m.sum(0)).ravel() ** 0.75  # context smoothing: rare contexts inflate PMI otherwise
+    p_ctx /= p_ctx.sum()
+    m = m.tocoo()
+    pmi = np.log(m.data / total) - np.log(p_row[m.row]) - np.log(p_ctx[m.col])
+    keep = pmi > 0
+    ppmi = coo_matrix((pmi[keep], (m.row[keep], m.col[keep])), shape=(v, v)).tocsr()
+    u, s, _ = svds(ppmi, k=dim, random_state=0)
+    vec = u * np.sqrt(s)  # symmetric weighting of the factors, the usual choice for word similarity
+    rows = np.zeros((v, dim), dtype=np.float32)
+    rows[mask] = (vec[mask] / max(float(vec[mask].std()), 1e-12)).astype(np.float32)
+    return rows, mask
