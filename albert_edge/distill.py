@@ -347,8 +347,9 @@ def distill(out: str | os.PathLike, *, cfg: DistillConfig, model_config, tokeniz
                     stop[0] = float(bad >= cfg.patience)
                 else:
                     save_checkpoint(model, out / "best", tokenizer_dir=tokenizer_dir)
+                now = time.time()
                 if deadline is not None and not stop[0] and epoch + 1 < n_epochs and \
-                        not deadline.allows(time.time(), time.time() - epoch_t0):
+                        not deadline.allows(now, now - epoch_t0):
                     stop[0], entry["stopped"] = 1.0, "time budget"
                 history.append(entry)
                 log(f"epoch {epoch + 1}/{n_epochs}: " + ", ".join(f"{k} {v}" for k, v in entry.items()
