@@ -73,6 +73,9 @@ class AlbertConfig:
             )
         if self.hidden_act not in ACTIVATIONS:
             raise ValueError(f"hidden_act {self.hidden_act!r} is not supported; choose one of {sorted(ACTIVATIONS)}")
+        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout_prob"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} {getattr(self, name)} must be in [0, 1)")
         if not 1 <= self.num_hidden_groups <= self.num_hidden_layers:
             raise ValueError("num_hidden_groups must be between 1 and num_hidden_layers")
         self.id2label = {int(k): str(v) for k, v in self.id2label.items()}

@@ -161,6 +161,9 @@ def run(cfg: RunConfig, log=print) -> dict:
     if b != "auto" and not (isinstance(b, list) and b and all(isinstance(x, int) and x >= 3 for x in b)):
         raise InputError(f"override buckets={b!r}: give \"auto\" or a non-empty list of lengths of 3 or more, e.g. "
                          "[32, 64]")
+    p = S["student_dropout"]
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+        raise InputError(f"override student_dropout={p!r}: give a probability in [0, 1), e.g. 0.1")
     pe = S["pretrain_epochs"]
     if isinstance(pe, bool) or not isinstance(pe, int) or pe < 0:
         raise InputError(f"override pretrain_epochs={pe!r}: give a whole number of epochs, 0 (none) or more")

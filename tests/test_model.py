@@ -122,6 +122,8 @@ def test_torch_export_takes_the_model_whole():
 
 
 def test_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="hidden_dropout_prob 1.0 must be in"):
+        AlbertConfig.micro(hidden_dropout_prob=1.0)
     with pytest.raises(ValueError, match="multiple"):
         AlbertConfig.micro(hidden_size=30, num_attention_heads=4)
     with pytest.raises(ValueError, match="hidden_act"):

@@ -131,7 +131,8 @@ def _cfg(tmp_path, data, **kw):
 
 @pytest.mark.parametrize("case", ["missing_column", "one_class", "teacher_labels", "teacher_not_classifier",
                                   "unlabeled_empty", "unlabeled_not_utf8", "buckets_empty", "buckets_too_long",
-                                  "pretrain_epochs", "speed", "augment", "student_lr"])
+                                  "pretrain_epochs", "speed", "augment", "student_lr",
+                                  "student_dropout"])
 def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classifier_teacher, case):
     from albert_edge.errors import AlbertEdgeError
     from albert_edge.pipeline import run
@@ -152,6 +153,8 @@ def test_bad_input_stops_before_anything_is_written(tmp_path, tiny_bert, classif
         kw["overrides"], match = {"buckets": []}, "override buckets=[]: give \"auto\" or a non-empty list"
     elif case == "pretrain_epochs":
         kw["overrides"], match = {"pretrain_epochs": "2"}, "override pretrain_epochs='2': give a whole number"
+    elif case == "student_dropout":
+        kw["overrides"], match = {"student_dropout": 1}, "override student_dropout=1: give a probability in [0, 1)"
     elif case == "augment":
         kw["overrides"], match = {"augment": -1}, "override augment=-1: give \"auto\" or a whole number"
     elif case == "student_lr":
