@@ -22,6 +22,7 @@ from . import __version__
 from .backends import names as backend_names
 from .errors import AlbertEdgeError, InputError
 from .pipeline import StudentVocab
+from .training.precision import Precision
 
 # Known-harmless import noise from the toolchain (see TOOLCHAIN notes): torchao's optional CUDA kernels that a CPU box
 # cannot load, and torch's deprecation notice for torchao's Enum registration. Users see real warnings only.
@@ -169,6 +170,9 @@ LabelCol = Annotated[str, typer.Option("--label-column", help="Column with the l
 PairCol = Annotated[Optional[str], typer.Option("--pair-column", help="Column with a second text (pairs).")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of the data file (e.g. latin-1).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for splits, initialization and batch order.")]
+PrecisionOpt = Annotated[Optional[Precision], typer.Option(
+    "--precision", help="The student's training precision: auto (bf16 where a probe step measures faster, e.g. CPUs "
+                        "with AMX; fp32 elsewhere), fp32, or bf16 (autocast, fp32 weights).")]
 
 
 def _read_labeled(path: Path, text_column: str, label_column: str, pair_column: str | None, encoding: str,
@@ -232,6 +236,7 @@ def distill(data: DataOpt,
             resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out.")] = False,
             overwrite: Annotated[bool, typer.Option("--overwrite", help="Start again over a run in --out.")] = False,
             max_steps: Annotated[Optional[int], typer.Option(help="Cap on steps per epoch (smoke runs).")] = None,
+            precision: PrecisionOpt = Precision.AUTO,
             quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
             text_column: TextCol = "text", label_column: LabelCol = "label", pair_column: PairCol = None,
             encoding: EncodingOpt = "utf-8", seed: SeedOpt = 0) -> None:
@@ -258,7 +263,8 @@ def distill(data: DataOpt,
             dist.barrier()
     labels = tr.label_names
     cfg = DistillConfig(epochs=epochs, batch_size=batch_size, lr=lr, temperature=temperature, alpha=alpha if teacher
-                        else 0.0, max_length=max_length, seed=seed, patience=patience, max_steps_per_epoch=max_steps)
+                        else 0.0, max_length=max_length, seed=seed, patience=patience, max_steps_per_epoch=max_steps,
+                        precision=(precision or Precision.AUTO).value)
     tok_dir = tokenizer
     if tok_dir is None:
         tok_dir = out / "spiece"
@@ -395,6 +401,7 @@ def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.ts
             smoke: Annotated[bool, Opt("--smoke", help="A tiny run (tests).")] = False,
             seed: Annotated[Optional[int], Opt("--seed")] = None,
             convert: Annotated[Optional[bool], Opt("--convert/--no-convert", help="Build the bundle.")] = None,
+            precision: PrecisionOpt = None,
             quiet: Annotated[bool, Opt("--quiet", help="No progress bars.")] = False) -> None:
     """The user's teacher (or backbone) and data -> distilled ALBERT student -> int8 -> verified bundle -> report."""
     from .pipeline import RunConfig, run as run_pipeline
@@ -414,6 +421,8 @@ def run_cmd(data: Annotated[Optional[Path], Opt("--data", help="Labeled .csv/.ts
         cfg.overrides = {**cfg.overrides, "same_vocab": student_vocab is StudentVocab.teacher}
     if ngram_mix is not None:
         cfg.overrides = {**cfg.overrides, "ngram_mix": ngram_mix}
+    if precision is not None:
+        cfg.overrides = {**cfg.overrides, "student_precision": precision.value}
     r = run_pipeline(cfg, log=lambda m: err.print(m))
     from .report import MODELS
 

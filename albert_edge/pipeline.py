@@ -35,6 +35,7 @@ from pathlib import Path
 from . import run_steps as steps
 from .errors import InputError
 from .stages import Stages, digest, folder_bytes, stamp, stamp_ok
+from .training.precision import parse_precision
 
 NGRAM = "ngram"  # --teacher ngram: albert_edge.ngram_teacher instead of a neural teacher
 
@@ -64,19 +65,19 @@ KNOBS = {
                     student_batch="auto", student_lr="auto", student_layers=2, max_length="auto", temperature=2.0,
                     alpha=0.7, dev_select=1500, test=2000, vocab=8000, length_cap=128, repr_weight=1.0, buckets="auto",
                     embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0,
-                    augment=0, student_dropout=0.0),
+                    augment=0, student_dropout=0.0, student_precision="auto"),
     "full": dict(teacher_train=None, teacher_epochs=2, teacher_lr=5e-5, teacher_batch=32, teacher_min_steps=300,
                  teacher_max_length="auto", transfer=None, student_epochs=8, student_min_steps=1500,
                  student_batch="auto", student_lr="auto", student_layers=4, max_length="auto", temperature=2.0,
                  alpha=0.7, dev_select=None, test=None, vocab=8000, length_cap=128, repr_weight=1.0, buckets="auto",
                  embed_init=True, same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0,
-                 augment=0, student_dropout=0.0),
+                 augment=0, student_dropout=0.0, student_precision="auto"),
     "smoke": dict(teacher_train=160, teacher_epochs=1, teacher_lr=1e-4, teacher_batch=32, teacher_min_steps=0,
                   teacher_max_length=32, transfer=300, student_epochs=2, student_min_steps=0, student_batch=32,
                   student_lr=1e-3, student_layers=2, max_length=32, temperature=2.0, alpha=0.7, dev_select=100,
                   test=150, vocab=600, length_cap=32, repr_weight=1.0, buckets=[32], embed_init=True,
                   same_vocab=False, hidden_weight=1.0, ngram_mix=True, pretrain_epochs=0, augment=0,
-                  student_dropout=0.0),
+                  student_dropout=0.0, student_precision="fp32"),
 }
 
 
@@ -97,6 +98,7 @@ class RunConfig:
     max_drop: float = 0.01
     budget_minutes: float | None = None  # None: DEFAULT_BUDGET_MINUTES, stretched to the smallest run if need be
     speed: float | None = None  # the machine's speed for the plan (albert_edge.plan.measure_speed); None: measured
+    bf16_gain: float | None = None  # albert_edge.plan.measure_bf16_gain, where student_precision is not fp32
     mode: str = "default"  # default | full | smoke
     seed: int = 0
     threads: int = 2
@@ -178,6 +180,11 @@ def run(cfg: RunConfig, log=print) -> dict:
                                   or not cfg.speed > 0):
         raise InputError(f"speed {cfg.speed!r}: give the machine's speed for the plan as a positive number (1.0: the "
                          "plan's reference machine), or null to measure it")
+    g = cfg.bf16_gain
+    if g is not None and (isinstance(g, bool) or not isinstance(g, (int, float)) or not g > 0):
+        raise InputError(f"bf16_gain {g!r}: give how many times faster a bf16 training step is as a positive number, "
+                         "or null to measure it")
+    parse_precision(S["student_precision"], "override student_precision")
     if b != "auto" and S["max_length"] != "auto" and max(b) > S["max_length"]:
         raise InputError(f"override buckets={b}: longer than max_length {S['max_length']}; give lengths up to it")
     out = Path(cfg.out)
@@ -314,7 +321,8 @@ def run(cfg: RunConfig, log=print) -> dict:
                                "dev_select": len(dev_sel), "test": len(test), "train_split": len(train),
                                "pool": len(pool_texts)},
                       "student_tokens": statistics(train, tok, max_length=ml)["tokens"]}
-    _write_config(replace(cfg, speed=resolved["speed"]), out, resolved)  # `--config` plans as this run did
+    # `--config` plans (and trains) as this run did
+    _write_config(replace(cfg, speed=resolved["speed"], bf16_gain=resolved["bf16_gain"]), out, resolved)
 
     # -- teacher -------------------------------------------------------------------------------------------------
     from .teacher import HEAD, LogitCache, finetune_teacher, folder_identity, load_teacher
@@ -408,7 +416,8 @@ def run(cfg: RunConfig, log=print) -> dict:
                          lr=student_lr, temperature=S["temperature"], alpha=S["alpha"], max_length=ml,
                          seed=cfg.seed, patience=max(2, resolved["student_epochs"] // 3), threads=cfg.threads,
                          min_steps=S["student_min_steps"], repr_weight=S["repr_weight"] if vectors is not None else 0.0,
-                         hidden_weight=S["hidden_weight"] if vocab_src is not None else 0.0)
+                         hidden_weight=S["hidden_weight"] if vocab_src is not None else 0.0,
+                         precision=resolved["student_precision"])
     mcfg = student_preset(cfg.student, vocab_size=tok.vocab_size, labels=labels, max_length=ml)
     mcfg.num_hidden_layers = S["student_layers"] or mcfg.num_hidden_layers
     mcfg.pad_token_id = tok.special_ids["pad"]
@@ -464,8 +473,9 @@ def run(cfg: RunConfig, log=print) -> dict:
                                                             transfer_logits, vectors, init_rows, dev_sel, labels,
                                                             cfg, log, init_state, hidden, pre_dir, deadline),
                          cached=d_cached)
-    init_note = ("; word embeddings started from the teacher's vectors of its pieces" if embed_init else
-                 "; word embeddings started from the pieces' co-occurrence (PPMI + SVD)" if text_init else "") + \
+    init_note = ("; trained in bf16 mixed precision (autocast; fp32 weights)" if dcfg.precision == "bf16" else "") + \
+        ("; word embeddings started from the teacher's vectors of its pieces" if embed_init else
+         "; word embeddings started from the pieces' co-occurrence (PPMI + SVD)" if text_init else "") + \
         shared_note + (f"; + {dcfg.repr_weight:g}·(1 − cos) of its [CLS] state, projected, to the teacher's pooled "
                        "vector" if dcfg.repr_weight > 0 else "")
     student_dir = out / "student"

@@ -155,13 +155,24 @@ def measure_speed(threads: int = 2) -> float:
     vocabulary; ~6 s). Every stage is fp32 matrix products and weight traffic on the same threads, so one factor scales
     them all; the teacher's stages take most of a run, hence its shape (the tiny student's weights fit in cache, a
     teacher's do not). Rounded, clamped to SPEED_RANGE."""
-    import statistics
-    import time
+    step = _probe_step_s(threads, bf16=False)
+    return round(min(max(PROBE_REF_S / step, SPEED_RANGE[0]), SPEED_RANGE[1]), 2)
 
+
+def measure_bf16_gain(threads: int = 2) -> float:
+    """How many times faster the probe's training step runs under bf16 autocast than in fp32 on this machine (~1.8 with
+    AMX, below 1 where bf16 is converted in software): what training.precision's "auto" decides by, and what the
+    student's planned cost is divided by where it trains in bf16. Rounded; ~8 s."""
+    return round(_probe_step_s(threads, bf16=False) / _probe_step_s(threads, bf16=True), 2)
+
+
+def _probe_step_s(threads: int, *, bf16: bool) -> float:
+    """Median seconds of a training step of the MiniLM-shaped probe (measure_speed)."""
     import torch
 
     from .model import AlbertConfig, AlbertForSequenceClassification
     from .training.optim import adamw
+    from .training.precision import Precision, step_seconds
 
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -171,20 +182,10 @@ def measure_speed(threads: int = 2) -> float:
             vocab_size=30522, embedding_size=384, hidden_size=384, num_hidden_layers=6, num_hidden_groups=6,
             num_attention_heads=12, intermediate_size=1536, id2label={0: "a", 1: "b"}))
         opt = adamw(list(model.named_parameters()), lr=1e-5)
-        ids = torch.randint(5, 30522, (16, 32))
-        mask, y = torch.ones_like(ids), torch.zeros(16, dtype=torch.long)
-        times = []
-        for _ in range(PROBE_STEPS):
-            t0 = time.perf_counter()
-            loss = torch.nn.functional.cross_entropy(model(ids, mask), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            times.append(time.perf_counter() - t0)
+        return step_seconds(model, opt, torch.randint(5, 30522, (16, 32)), Precision.BF16 if bf16 else Precision.FP32,
+                            PROBE_STEPS - 2)
     finally:
         torch.set_num_threads(before)
-    step = statistics.median(times[2:])  # the first steps allocate
-    return round(min(max(PROBE_REF_S / step, SPEED_RANGE[0]), SPEED_RANGE[1]), 2)
 
 
 def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n_test: int, teacher_tokens: float,
@@ -192,7 +193,8 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
              student_batch: int, student_min_steps: int, student_epochs: int, finetune_teacher: bool,
              teacher_batch: int, teacher_min_steps: int, teacher_epochs: int, teacher_scale: float = 1.0,
              embed_init_pieces: int = 0, teacher_per_student_step: bool = False, convert_lengths: int = 0,
-             ngram_fit_s: float = 0.0, pretrain_texts: int = 0, strict: bool = True, speed: float = 1.0) -> Plan:
+             ngram_fit_s: float = 0.0, pretrain_texts: int = 0, strict: bool = True, speed: float = 1.0,
+             student_speedup: float = 1.0) -> Plan:
     """budget_s None: everything (`--full`). n_pool: labeled training texts + unlabeled texts available for transfer.
     convert_lengths: the bundle's length buckets (0: no conversion). ngram_fit_s: ngram_fit_cost of the training texts
     where an n-gram model is fitted on them (the teacher, or mixed into it).
@@ -201,6 +203,8 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     embed_init_pieces: student pieces the teacher reads to initialise the student's embeddings (0: none).
     teacher_per_student_step: the teacher also runs forward on every student batch (hidden-state transfer).
     pretrain_texts: texts times epochs of the student's MLM + SOP pretraining (0: none).
+    student_speedup: how many times faster the student's training steps run than the constants' fp32 ones (its bf16
+    gain where it trains in bf16: training.precision).
     speed: measure_speed of the machine that runs it; the plan is made in the constants' seconds (a budget of B s is
     B * speed of them) and its estimates are given back in this machine's."""
     args = dict(locals())  # every keyword above, passed on unchanged
@@ -214,7 +218,7 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
 def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, student_tokens, student_max_length,
           student_layers, student_preset, student_batch, student_min_steps, student_epochs, finetune_teacher,
           teacher_batch, teacher_min_steps, teacher_epochs, teacher_scale, embed_init_pieces, teacher_per_student_step,
-          convert_lengths, ngram_fit_s, pretrain_texts, strict) -> Plan:
+          convert_lengths, ngram_fit_s, pretrain_texts, strict, student_speedup) -> Plan:
     if student_min_steps > 0:
         student_min_steps = max(student_min_steps, math.ceil(MIN_STUDENT_SAMPLES / student_batch))
     c_ti = C_TEACHER_INFER * teacher_scale * teacher_tokens
@@ -222,6 +226,7 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
     c_s = C_STUDENT * STUDENT_SCALE.get(student_preset, 1.0) * student_tokens * student_layers
     if teacher_per_student_step:
         c_s += C_TEACHER_INFER * teacher_scale * student_tokens
+    c_step = c_s / student_speedup  # a training step; evaluation and pretraining stay fp32
     int8 = n_dev * student_max_length * (C_INT8_PTE if convert_lengths else C_INT8)
     convert = convert_lengths * C_CONVERT_LENGTH + n_test * student_max_length * C_ARTIFACTS if convert_lengths else 0
     after = int8 + convert + n_test * c_s / 2
@@ -245,7 +250,7 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
         per_epoch = math.ceil(n_x / student_batch)
         steps = max(student_min_steps, student_epochs * per_epoch)
         est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti,
-               "student": steps * student_batch * c_s}
+               "student": steps * student_batch * c_step}
         return Plan(n_t, n_x, math.ceil(steps / per_epoch), steps, _round(est), after_student_s=after)
 
     # the smallest transfer set: the teacher's own texts, or a quarter of the student's floor in examples (whole epochs
@@ -253,7 +258,7 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
     n_min_transfer = min(n_pool, max(teacher_min_steps * teacher_batch if finetune_teacher else 0,
                                      MIN_STUDENT_SAMPLES // 4))
     minimum = fixed + teacher_cost(min(n_train, teacher_min_steps * teacher_batch)) + \
-        min(n_train, n_min_transfer) * c_ti + student_min_steps * student_batch * c_s
+        min(n_train, n_min_transfer) * c_ti + student_min_steps * student_batch * c_step
     note = ""
     given, needs = budget_s / speed / 60, math.ceil(minimum / speed / 60)  # minutes on this machine
     if minimum > budget_s and not strict:
@@ -274,11 +279,11 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
         n_t = max(1, min(n_train, int(share / (teacher_epochs * c_tt))))
     n_x = max(min(n_pool, n_t or n_train), min(n_pool, int(0.2 * avail / c_ti)))
     left = avail - teacher_cost(n_t) - n_x * c_ti
-    steps = int(left / (student_batch * c_s))
+    steps = int(left / (student_batch * c_step))
     while steps < student_min_steps and n_x > n_min_transfer:  # give the student the time of extra transfer texts
         n_x = max(n_min_transfer, int(n_x * 0.8))
         left = avail - teacher_cost(n_t) - n_x * c_ti
-        steps = int(left / (student_batch * c_s))
+        steps = int(left / (student_batch * c_step))
     if steps < student_min_steps and n_x < n_pool:
         # the floor binds: label just enough texts that whole epochs land on it (12,487 texts made 4 epochs of 196
         # steps, 16 short of the floor, and the fifth epoch that closed the gap took a third of the teacher's texts)
@@ -286,10 +291,11 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
         n_x = min(n_pool, math.ceil(student_min_steps / e) * student_batch)
     epochs = student_epochs_for(max(steps, student_min_steps), n_x)
     steps = epochs * math.ceil(n_x / student_batch)  # what is trained: whole epochs
-    over = fixed + teacher_cost(n_t) + n_x * c_ti + steps * student_batch * c_s - target
+    over = fixed + teacher_cost(n_t) + n_x * c_ti + steps * student_batch * c_step - target
     if over > 0 and n_t:  # the student's floor (or its whole epochs) overran: the teacher gives back that time
         n_t = max(min(n_train, teacher_min_steps * teacher_batch), int(n_t - over / (teacher_epochs * c_tt)))
-    est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti, "student": steps * student_batch * c_s}
+    est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti,
+           "student": steps * student_batch * c_step}
     return Plan(n_t, n_x, epochs, steps, _round(est), note, after)
 
 

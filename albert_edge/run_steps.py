@@ -64,8 +64,9 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
     """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan). augmented: edited copies of
     the training texts in the transfer pool (albert_edge.training.augment)."""
     from .data import auto_buckets, covering_length
-    from .plan import DEFAULT_BUDGET_MINUTES, measure_speed, ngram_fit_cost, plan_run, teacher_scale
+    from .plan import DEFAULT_BUDGET_MINUTES, measure_bf16_gain, measure_speed, ngram_fit_cost, plan_run, teacher_scale
     from .teacher import teacher_tokenizer
+    from .training.precision import Precision, resolve_precision
 
     # lengths from a seeded random sample (tokenizing 30k texts twice is not free on 2 cores); not the first 5,000:
     # the split lists the training texts label by label, and classes can differ in length
@@ -88,7 +89,11 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
     budget = None if cfg.mode == "full" else (cfg.budget_minutes or DEFAULT_BUDGET_MINUTES) * 60
     speed = cfg.speed
     if speed is None and budget is not None and cfg.mode == "default":  # the other modes pin what the plan decides
-        speed = previous_speed(Path(cfg.out)) or measure_speed(cfg.threads)
+        speed = previous_probe(Path(cfg.out), "speed") or measure_speed(cfg.threads)
+    # bf16 where it is measured faster (training.precision); pinned like the speed, so a rerun trains as this one did
+    gain = None if S["student_precision"] == Precision.FP32 else \
+        cfg.bf16_gain or previous_probe(Path(cfg.out), "bf16_gain") or measure_bf16_gain(cfg.threads)
+    precision = resolve_precision(S["student_precision"], gain)
     finetune = teacher_given is None and not ngram
     pool = len(train) + len(unlabeled) + augmented  # texts the teacher may label for the student
     p = plan_run(budget_s=budget, n_train=len(train), n_pool=pool,
@@ -109,34 +114,34 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
                  convert_lengths=len(buckets) if cfg.convert else 0,
                  pretrain_texts=S["pretrain_epochs"] * (len(train) + len(unlabeled)) if not shared else 0,
                  strict=cfg.budget_minutes is not None,  # a budget the user chose is refused if too small
-                 speed=speed or 1.0)
+                 speed=speed or 1.0, student_speedup=gain if precision is Precision.BF16 else 1.0)
     if p.note:
         log(f"   [yellow]{p.note}[/]")
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb, "buckets": buckets,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
            "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,
            "student_epochs": S["student_epochs"] if S["student_epochs"] != "auto" else p.student_epochs,
-           "plan": p.to_dict(), "speed": speed, "knobs": S}
+           "plan": p.to_dict(), "speed": speed, "bf16_gain": gain, "student_precision": precision.value, "knobs": S}
     if S["transfer"] is None:
         out["transfer"] = pool
     log(f"   plan: student max_length {ml} (teacher {tml}), teacher on {out['teacher_train']} texts, transfer "
         f"{out['transfer']}" + (f" (pool {pool}: {augmented} of them edited copies)" if augmented else "")
-        + f", student {out['student_epochs']} epochs at batch {sb}"
+        + f", student {out['student_epochs']} epochs at batch {sb} in {precision.value}"
         + (f", length buckets {'/'.join(map(str, buckets))}" if buckets else "") + "; estimated "
         f"{p.estimate_s['total'] / 60:.1f} min" + (f" on this machine (speed {speed:g}x the plan's reference)"
                                                     if speed else " on the plan's reference machine"))
     return out
 
 
-def previous_speed(out: Path) -> float | None:
-    """The speed an earlier run into `out` planned with: a rerun plans the same and finds its caches (a fresh probe
-    differs by a few percent, and with it the texts each stage uses). Not RunConfig.load: an unreadable old
-    config.json is no error here, the probe measures instead."""
+def previous_probe(out: Path, name: str) -> float | None:
+    """A probe's measure ("speed", "bf16_gain") an earlier run into `out` planned with: a rerun plans the same and
+    finds its caches (a fresh probe differs by a few percent, and with it the texts each stage uses). Not
+    RunConfig.load: an unreadable old config.json is no error here, the probe measures instead."""
     try:
-        speed = json.loads((out / "config.json").read_text(encoding="utf-8")).get("speed")
+        value = json.loads((out / "config.json").read_text(encoding="utf-8")).get(name)
     except (OSError, ValueError, AttributeError):
         return None
-    return float(speed) if isinstance(speed, (int, float)) and speed > 0 else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
 
 
 def distill_key(teacher, skey, texts, pairs, dcfg, mcfg, dev_sel, embed_init: bool) -> dict:

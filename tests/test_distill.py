@@ -56,6 +56,26 @@ def test_student_learns_and_checkpoints(tmp_path, spiece_dir):
         run(tmp_path / "s", spiece_dir)  # an existing run is not silently overwritten
 
 
+def test_bf16_autocast_trains_and_saves_fp32_weights(tmp_path, spiece_dir, monkeypatch):
+    import albert_edge.distill as d
+    from albert_edge.checkpoint import read_state_dict
+
+    seen = []
+    real = d.autocast
+    monkeypatch.setattr(d, "autocast", lambda p: seen.append(p) or real(p))
+    res = run(tmp_path / "s", spiece_dir, epochs=2, precision="bf16")
+    assert seen and set(seen) == {d.Precision.BF16}
+    assert res.history[-1]["train_loss"] < res.history[0]["train_loss"] and res.best_dev_accuracy >= 0.9, res.history
+    assert {v.dtype for v in read_state_dict(res.best).values()} == {torch.float32}
+    # "auto" asks the probe: a machine where bf16 is no faster trains in fp32
+    monkeypatch.setattr("albert_edge.plan.measure_bf16_gain", lambda threads=2: 0.6)
+    seen.clear()
+    run(tmp_path / "a", spiece_dir, epochs=1, n=64, precision="auto")
+    assert set(seen) == {d.Precision.FP32}
+    with pytest.raises(Exception, match="--precision='fp16': choose one of auto, fp32, bf16"):
+        DistillConfig(precision="fp16")
+
+
 def test_interrupt_then_resume_matches_uninterrupted(tmp_path, spiece_dir, monkeypatch):
     import albert_edge.distill as d
     from albert_edge.checkpoint import load_checkpoint

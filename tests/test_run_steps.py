@@ -28,12 +28,13 @@ def test_baseline_from_the_ngram_teachers_full_fit_equals_its_own_fit():
     assert one(te[0]).tolist() == shared[:1]
 
 
-def test_a_rerun_into_the_same_folder_plans_with_the_first_runs_speed(tmp_path):
-    from albert_edge.run_steps import previous_speed
+def test_a_rerun_into_the_same_folder_plans_with_the_first_runs_probes(tmp_path):
+    from albert_edge.run_steps import previous_probe
 
-    assert previous_speed(tmp_path) is None
-    (tmp_path / "config.json").write_text('{"speed": 1.37, "out": "x"}')
-    assert previous_speed(tmp_path) == 1.37
-    for bad in ('{"speed": null}', '{"speed": "fast"}', '{"speed": -1}', "[1]", "not json"):
+    assert previous_probe(tmp_path, "speed") is None
+    (tmp_path / "config.json").write_text('{"speed": 1.37, "bf16_gain": 1.8, "out": "x"}')
+    assert previous_probe(tmp_path, "speed") == 1.37
+    assert previous_probe(tmp_path, "bf16_gain") == 1.8
+    for bad in ('{"speed": null}', '{"speed": "fast"}', '{"speed": -1}', '{"speed": true}', "[1]", "not json"):
         (tmp_path / "config.json").write_text(bad)
-        assert previous_speed(tmp_path) is None, bad
+        assert previous_probe(tmp_path, "speed") is None, bad

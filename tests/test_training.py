@@ -130,3 +130,22 @@ def test_text_cooccurrence_puts_pieces_of_one_topic_together(spiece_dir):
     across = np.mean([unit[i] @ unit[j] for i in a for j in b])
     assert within > across + 0.5
     assert cooccurrence_embeddings(tok, texts[:1], dim=4)[1].sum() == 0  # too little text: every row stays random
+
+
+def test_precision_auto_takes_bf16_only_where_measured_faster():
+    import torch
+
+    from albert_edge.errors import InputError
+    from albert_edge.training.precision import BF16_MIN_GAIN, Precision, autocast, resolve_precision
+
+    assert resolve_precision("auto", 1.8) is Precision.BF16
+    assert resolve_precision("auto", BF16_MIN_GAIN - 0.01) is Precision.FP32
+    assert resolve_precision("auto", None) is Precision.FP32
+    assert resolve_precision("bf16", 0.5) is Precision.BF16 and resolve_precision("fp32", 3.0) is Precision.FP32
+    with pytest.raises(InputError, match="precision='half': choose one of auto, fp32, bf16"):
+        resolve_precision("half", 2.0)
+    a, b = torch.randn(4, 8), torch.randn(8, 3)
+    with autocast(Precision.BF16):
+        assert (a @ b).dtype == torch.bfloat16
+    with autocast(Precision.FP32):
+        assert (a @ b).dtype == torch.float32
