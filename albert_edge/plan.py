@@ -161,11 +161,12 @@ def measure_speed(threads: int = 2) -> float:
 
 def measure_bf16_gain(threads: int = 2) -> float:
     """How many times faster a student's training step runs under bf16 autocast than in fp32 on this machine (~2 with
-    AMX, below 1 where bf16 is converted in software): what training.precision's "auto" decides by, and what the
-    student's planned cost is divided by where it trains in bf16. The step is the tiny student's (H=312, 2 passes, an
-    8,000-piece vocabulary, batch 32 x 64 tokens), not measure_speed's MiniLM: there AdamW on a 30,522-row embedding,
-    which bf16 does not speed up, weighs in: the same machine measured 0.9-1.16 there against 2.04 here
-    (benchmarks/results/bf16_training.json). Rounded; ~5 s."""
+    AMX, below 1 where bf16 is converted in software): what training.precision's "auto" decides by. The step is the
+    tiny student's (H=312, 2 passes, an 8,000-piece vocabulary, batch 32 x 64 tokens), not measure_speed's MiniLM:
+    there AdamW on a 30,522-row embedding, which bf16 does not speed up, weighs in: the same machine measured 0.9-1.16
+    there against 2.04 here. The plan does not count on the gain: real epochs (a new batch width every step) gained
+    1.47x where this step measured 1.9 (benchmarks/results/bf16_training.json), so a bf16 student ends sooner instead
+    of planning more epochs than it gets. Rounded; ~5 s."""
     import torch
 
     from .model import AlbertConfig, AlbertForSequenceClassification
@@ -213,8 +214,7 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
              student_batch: int, student_min_steps: int, student_epochs: int, finetune_teacher: bool,
              teacher_batch: int, teacher_min_steps: int, teacher_epochs: int, teacher_scale: float = 1.0,
              embed_init_pieces: int = 0, teacher_per_student_step: bool = False, convert_lengths: int = 0,
-             ngram_fit_s: float = 0.0, pretrain_texts: int = 0, strict: bool = True, speed: float = 1.0,
-             student_speedup: float = 1.0) -> Plan:
+             ngram_fit_s: float = 0.0, pretrain_texts: int = 0, strict: bool = True, speed: float = 1.0) -> Plan:
     """budget_s None: everything (`--full`). n_pool: labeled training texts + unlabeled texts available for transfer.
     convert_lengths: the bundle's length buckets (0: no conversion). ngram_fit_s: ngram_fit_cost of the training texts
     where an n-gram model is fitted on them (the teacher, or mixed into it).
@@ -223,8 +223,6 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     embed_init_pieces: student pieces the teacher reads to initialise the student's embeddings (0: none).
     teacher_per_student_step: the teacher also runs forward on every student batch (hidden-state transfer).
     pretrain_texts: texts times epochs of the student's MLM + SOP pretraining (0: none).
-    student_speedup: how many times faster the student's training steps run than the constants' fp32 ones (its bf16
-    gain where it trains in bf16: training.precision).
     speed: measure_speed of the machine that runs it; the plan is made in the constants' seconds (a budget of B s is
     B * speed of them) and its estimates are given back in this machine's."""
     args = dict(locals())  # every keyword above, passed on unchanged
@@ -238,7 +236,7 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
 def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, student_tokens, student_max_length,
           student_layers, student_preset, student_batch, student_min_steps, student_epochs, finetune_teacher,
           teacher_batch, teacher_min_steps, teacher_epochs, teacher_scale, embed_init_pieces, teacher_per_student_step,
-          convert_lengths, ngram_fit_s, pretrain_texts, strict, student_speedup) -> Plan:
+          convert_lengths, ngram_fit_s, pretrain_texts, strict) -> Plan:
     if student_min_steps > 0:
         student_min_steps = max(student_min_steps, math.ceil(MIN_STUDENT_SAMPLES / student_batch))
     c_ti = C_TEACHER_INFER * teacher_scale * teacher_tokens
@@ -246,7 +244,6 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
     c_s = C_STUDENT * STUDENT_SCALE.get(student_preset, 1.0) * student_tokens * student_layers
     if teacher_per_student_step:
         c_s += C_TEACHER_INFER * teacher_scale * student_tokens
-    c_step = c_s / student_speedup  # a training step; evaluation and pretraining stay fp32
     int8 = n_dev * student_max_length * (C_INT8_PTE if convert_lengths else C_INT8)
     convert = convert_lengths * C_CONVERT_LENGTH + n_test * student_max_length * C_ARTIFACTS if convert_lengths else 0
     after = int8 + convert + n_test * c_s / 2
@@ -270,7 +267,7 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
         per_epoch = math.ceil(n_x / student_batch)
         steps = max(student_min_steps, student_epochs * per_epoch)
         est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti,
-               "student": steps * student_batch * c_step}
+               "student": steps * student_batch * c_s}
         return Plan(n_t, n_x, math.ceil(steps / per_epoch), steps, _round(est), after_student_s=after)
 
     # the smallest transfer set: the teacher's own texts, or a quarter of the student's floor in examples (whole epochs
@@ -278,7 +275,7 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
     n_min_transfer = min(n_pool, max(teacher_min_steps * teacher_batch if finetune_teacher else 0,
                                      MIN_STUDENT_SAMPLES // 4))
     minimum = fixed + teacher_cost(min(n_train, teacher_min_steps * teacher_batch)) + \
-        min(n_train, n_min_transfer) * c_ti + student_min_steps * student_batch * c_step
+        min(n_train, n_min_transfer) * c_ti + student_min_steps * student_batch * c_s
     note = ""
     given, needs = budget_s / speed / 60, math.ceil(minimum / speed / 60)  # minutes on this machine
     if minimum > budget_s and not strict:
@@ -299,11 +296,11 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
         n_t = max(1, min(n_train, int(share / (teacher_epochs * c_tt))))
     n_x = max(min(n_pool, n_t or n_train), min(n_pool, int(0.2 * avail / c_ti)))
     left = avail - teacher_cost(n_t) - n_x * c_ti
-    steps = int(left / (student_batch * c_step))
+    steps = int(left / (student_batch * c_s))
     while steps < student_min_steps and n_x > n_min_transfer:  # give the student the time of extra transfer texts
         n_x = max(n_min_transfer, int(n_x * 0.8))
         left = avail - teacher_cost(n_t) - n_x * c_ti
-        steps = int(left / (student_batch * c_step))
+        steps = int(left / (student_batch * c_s))
     if steps < student_min_steps and n_x < n_pool:
         # the floor binds: label just enough texts that whole epochs land on it (12,487 texts made 4 epochs of 196
         # steps, 16 short of the floor, and the fifth epoch that closed the gap took a third of the teacher's texts)
@@ -311,11 +308,11 @@ def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, st
         n_x = min(n_pool, math.ceil(student_min_steps / e) * student_batch)
     epochs = student_epochs_for(max(steps, student_min_steps), n_x)
     steps = epochs * math.ceil(n_x / student_batch)  # what is trained: whole epochs
-    over = fixed + teacher_cost(n_t) + n_x * c_ti + steps * student_batch * c_step - target
+    over = fixed + teacher_cost(n_t) + n_x * c_ti + steps * student_batch * c_s - target
     if over > 0 and n_t:  # the student's floor (or its whole epochs) overran: the teacher gives back that time
         n_t = max(min(n_train, teacher_min_steps * teacher_batch), int(n_t - over / (teacher_epochs * c_tt)))
     est = {"fixed": fixed, "teacher": teacher_cost(n_t), "transfer": n_x * c_ti,
-           "student": steps * student_batch * c_step}
+           "student": steps * student_batch * c_s}
     return Plan(n_t, n_x, epochs, steps, _round(est), note, after)
 
 

@@ -90,7 +90,8 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
     speed = cfg.speed
     if speed is None and budget is not None and cfg.mode == "default":  # the other modes pin what the plan decides
         speed = previous_probe(Path(cfg.out), "speed") or measure_speed(cfg.threads)
-    # bf16 where it is measured faster (training.precision); pinned like the speed, so a rerun trains as this one did
+    # student_precision auto: bf16 where it is measured faster (training.precision); pinned like the speed, so a rerun
+    # trains as this one did. The plan stays fp32's (plan.measure_bf16_gain says why): bf16 ends the student sooner
     gain = None if S["student_precision"] == Precision.FP32 else \
         cfg.bf16_gain or previous_probe(Path(cfg.out), "bf16_gain") or measure_bf16_gain(cfg.threads)
     precision = resolve_precision(S["student_precision"], gain)
@@ -114,7 +115,7 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
                  convert_lengths=len(buckets) if cfg.convert else 0,
                  pretrain_texts=S["pretrain_epochs"] * (len(train) + len(unlabeled)) if not shared else 0,
                  strict=cfg.budget_minutes is not None,  # a budget the user chose is refused if too small
-                 speed=speed or 1.0, student_speedup=gain if precision is Precision.BF16 else 1.0)
+                 speed=speed or 1.0)
     if p.note:
         log(f"   [yellow]{p.note}[/]")
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb, "buckets": buckets,

@@ -328,7 +328,8 @@ def test_an_ngram_teachers_student_starts_from_its_texts_cooccurrence(tmp_path):
 
 def test_the_default_run_keeps_its_budget_by_ending_the_student_early(tmp_path, monkeypatch):
     """mode default: the student's training gets the deadline the plan leaves it (plan.student_deadline); one already
-    past ends it after its first epoch, and the report says so. It trains in bf16 where the probe finds that faster."""
+    past ends it after its first epoch, and the report says so. With student_precision auto it trains in bf16 where
+    the probe finds that faster."""
     import albert_edge.plan as plan
     from albert_edge.pipeline import run
 
@@ -338,7 +339,7 @@ def test_the_default_run_keeps_its_budget_by_ending_the_student_early(tmp_path, 
     monkeypatch.setattr(plan, "student_deadline", lambda *a: given.append(a) or plan.StudentDeadline(0.0, 0.0, 1.0))
     data = write_data(tmp_path / "d.csv", n=300)
     cfg = _cfg(tmp_path, data, label_column="sentiment", teacher="ngram", convert=False, max_drop=1.0)
-    cfg.mode, cfg.overrides = "default", {"vocab": 600, "dev_select": 30, "test": 30}
+    cfg.mode, cfg.overrides = "default", {"vocab": 600, "dev_select": 30, "test": 30, "student_precision": "auto"}
     r = run(cfg, log=lambda m: None)
     assert len(given) == 1 and given[0][1] is None and given[0][2]["after_student_s"] > 0
     planned = r["plan"]["student_epochs"]
