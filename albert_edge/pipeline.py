@@ -60,7 +60,7 @@ class StudentVocab(str, Enum):
 # pretrain_epochs: MLM + SOP of the student on the training + unlabeled texts before distillation; 0, because on the
 # reviews 3 epochs left the distilled student far behind one from a random start (benchmarks/results/zh_pretrain.json).
 # student_precision: fp32, or bf16 autocast (training.precision; "auto": bf16 where a probe step measures 1.2x faster).
-# fp32 by default: on a 2-core Xeon with AMX a real student epoch gained 1.47x (113.7 -> 77.2 s on the 13,891 Chinese
+# fp32 by default: on a 2-core Xeon with AMX a real student epoch gained 1.47x (102.9 -> 69.8 s on the 13,891 Chinese
 # reviews), accuracy the same within one run's spread (benchmarks/results/bf16_training.json), but one cold default
 # run is all the evidence yet on what it does to a whole run; `--precision auto` opts in.
 KNOBS = {
