@@ -20,8 +20,9 @@ from typing import Callable, Iterable
 
 __version__ = "0.1.0"
 
-# Before torch loads OpenMP: on a shared CPU (CI, laptops, 2-core boxes) spinning OpenMP workers made 2-thread
-# training up to 30x slower. Passive waiting costs little on an idle machine; set the variable to override.
+# Before torch loads OpenMP (libgomp reads it once): two training jobs sharing 2 cores ran 2.6x slower under libgomp's
+# default spin than passive, and any spin cost both; alone, the fp32 student trained as fast passive (only bf16 gained
+# 1.35x from spinning; benchmarks/results/omp_wait.json). Set OMP_WAIT_POLICY or GOMP_SPINCOUNT to override.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 PathLike = str | os.PathLike

@@ -102,7 +102,7 @@ class RunConfig:
     max_drop: float = 0.01
     budget_minutes: float | None = None  # None: DEFAULT_BUDGET_MINUTES, stretched to the smallest run if need be
     speed: float | None = None  # the machine's speed for the plan (albert_edge.plan.measure_speed); None: measured
-    bf16_gain: float | None = None  # albert_edge.plan.measure_bf16_gain, where student_precision is not fp32
+    bf16_gain: float | None = None  # albert_edge.plan.measure_bf16_gain, where student_precision is auto
     mode: str = "default"  # default | full | smoke
     seed: int = 0
     threads: int = 2

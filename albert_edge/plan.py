@@ -47,6 +47,7 @@ teacher trains on fewer texts (down to its own floor) — if even that minimum d
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from .errors import InputError
@@ -173,18 +174,13 @@ def measure_bf16_gain(threads: int = 2) -> float:
     from .training.optim import adamw
     from .training.precision import Precision, step_seconds
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        torch.manual_seed(0)
+    with _probe_threads(threads):
         cfg = AlbertConfig.tiny(vocab_size=8000, id2label={0: "a", 1: "b"})
         cfg.num_hidden_layers = 2
         model = AlbertForSequenceClassification(cfg)
         opt = adamw(list(model.named_parameters()), lr=1e-5)
         ids = torch.randint(5, 8000, (32, 64))
         fp32, bf16 = (step_seconds(model, opt, ids, p, 4) for p in (Precision.FP32, Precision.BF16))
-    finally:
-        torch.set_num_threads(before)
     return round(fp32 / bf16, 2)
 
 
@@ -196,15 +192,24 @@ def _probe_step_s(threads: int) -> float:
     from .training.optim import adamw
     from .training.precision import Precision, step_seconds
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        torch.manual_seed(0)
+    with _probe_threads(threads):
         model = AlbertForSequenceClassification(AlbertConfig(
             vocab_size=30522, embedding_size=384, hidden_size=384, num_hidden_layers=6, num_hidden_groups=6,
             num_attention_heads=12, intermediate_size=1536, id2label={0: "a", 1: "b"}))
         opt = adamw(list(model.named_parameters()), lr=1e-5)
         return step_seconds(model, opt, torch.randint(5, 30522, (16, 32)), Precision.FP32, PROBE_STEPS - 2)
+
+
+@contextmanager
+def _probe_threads(threads: int):
+    """A probe's steps on `threads` threads from seed 0; the caller's thread count comes back after."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(0)
+        yield
     finally:
         torch.set_num_threads(before)
 

@@ -92,7 +92,7 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
         speed = previous_probe(Path(cfg.out), "speed") or measure_speed(cfg.threads)
     # student_precision auto: bf16 where it is measured faster (training.precision); pinned like the speed, so a rerun
     # trains as this one did. The plan stays fp32's (plan.measure_bf16_gain says why): bf16 ends the student sooner
-    gain = None if S["student_precision"] == Precision.FP32 else \
+    gain = None if S["student_precision"] != Precision.AUTO else \
         cfg.bf16_gain or previous_probe(Path(cfg.out), "bf16_gain") or measure_bf16_gain(cfg.threads)
     precision = resolve_precision(S["student_precision"], gain)
     finetune = teacher_given is None and not ngram
