@@ -237,8 +237,11 @@ def run(cfg: RunConfig, log=print) -> dict:
     y_test = test.label_ids(labels)
     results: dict[str, dict] = {}
 
+    correct: dict[str, list[int]] = {}  # per model, 1 where a test text is right: the goals' intervals
+
     def record(name: str, pred: list[int], **extra):
         results[name] = rep.score(name, y_test, pred, labels, out, **extra)
+        correct[name] = [int(p == y) for p, y in zip(pred, y_test)]
         log(f"   {name}: accuracy {results[name]['accuracy']:.4f}, macro-F1 {results[name]['macro_f1']:.4f}")
 
     ngram_fit = None  # the cross-fitted n-gram model (teacher, or the teacher's mix partner), fitted once
@@ -525,7 +528,7 @@ def run(cfg: RunConfig, log=print) -> dict:
     report["machine"]["load_average_at_end"] = _loadavg()
     report["stages"] = stages.times
     report["student_history"] = history
-    return rep.write(report, out, log)
+    return rep.write(report, out, log, correct)
 
 
 def _loadavg():

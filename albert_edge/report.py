@@ -147,24 +147,31 @@ def artifacts_eval(artifacts: list[dict], texts: list[str], y_true: list[int], l
 
 
 # -- goals, files ----------------------------------------------------------------------------------------------
-def goals(r: dict) -> dict:
-    """Each goal with met (True/False/None = not measured), and the margin in words."""
+def goals(r: dict, correct: dict[str, list[int]] | None = None) -> dict:
+    """Each goal with met (True/False/None = not measured), and the margin in words. `correct`: per model, 1 where it
+    got a test text right; with it each accuracy goal also carries the margin's 95% interval (margin_interval)."""
     g = {}
     b, t, s8 = r.get("baseline_tfidf"), r.get("teacher"), r.get("student_int8")
 
-    def add(name, value, target, what):
+    def add(name, model, ref, factor, offset, what):
+        value, target = r[model]["accuracy"], factor * r[ref]["accuracy"] + offset
         g[name] = {"met": value >= target - 1e-12, "value": value, "target": round(target, 4),
                    "margin": round(value - target, 4),
                    "detail": f"{what} {value:.4f} vs target {target:.4f} ({value - target:+.4f})"}
+        if correct and model in correct and ref in correct:
+            lo, hi = margin_interval(correct[model], correct[ref], factor, offset)
+            g[name]["margin_ci95"] = [lo, hi]
+            g[name]["detail"] += f"; 95% interval of the margin {lo:+.4f} to {hi:+.4f}" + (
+                " (it spans 0: another draw of test texts could decide either way)" if lo < 0 < hi else "")
 
     if b and t:
-        add("teacher_ge_tfidf_plus_0.02", t["accuracy"], b["accuracy"] + 0.02, "teacher")
+        add("teacher_ge_tfidf_plus_0.02", "teacher", "baseline_tfidf", 1.0, 0.02, "teacher")
     if b and s8:
-        add("student_int8_ge_tfidf", s8["accuracy"], b["accuracy"], "int8 student")
-        add("student_int8_ge_tfidf_plus_0.02", s8["accuracy"], b["accuracy"] + 0.02, "int8 student")
+        add("student_int8_ge_tfidf", "student_int8", "baseline_tfidf", 1.0, 0.0, "int8 student")
+        add("student_int8_ge_tfidf_plus_0.02", "student_int8", "baseline_tfidf", 1.0, 0.02, "int8 student")
     if t and s8:
-        add("student_int8_ge_0.98_teacher", s8["accuracy"], 0.98 * t["accuracy"], "int8 student")
-        add("student_int8_ge_0.97_teacher", s8["accuracy"], 0.97 * t["accuracy"], "int8 student")
+        add("student_int8_ge_0.98_teacher", "student_int8", "teacher", 0.98, 0.0, "int8 student")
+        add("student_int8_ge_0.97_teacher", "student_int8", "teacher", 0.97, 0.0, "int8 student")
     pte = [a for a in (r.get("bundle") or {}).get("artifacts", [])
            if a.get("format") == "executorch" and a.get("precision") == "int8" and a.get("bytes")]
     if pte:
@@ -176,10 +183,23 @@ def goals(r: dict) -> dict:
     return g
 
 
-def write(report: dict, out: Path, log=print) -> dict:
+def margin_interval(value_correct: list[int], ref_correct: list[int], factor: float = 1.0, offset: float = 0.0, *,
+                    resamples: int = 1000, seed: int = 0) -> list[float]:
+    """95% interval of a goal's margin, accuracy(value) - (factor * accuracy(ref) + offset), by a paired bootstrap of
+    the test texts: both models are rescored on each resample of the same texts, so the texts both get right (or
+    wrong) cancel out and only the texts they disagree on move the margin. Seeded: a report reads the same twice."""
+    import numpy as np
+
+    a, b = np.asarray(value_correct, np.float64), np.asarray(ref_correct, np.float64)
+    idx = np.random.default_rng(seed).integers(0, len(a), (resamples, len(a)))
+    margins = a[idx].mean(1) - (factor * b[idx].mean(1) + offset)
+    return [round(float(x), 4) for x in np.percentile(margins, [2.5, 97.5])]
+
+
+def write(report: dict, out: Path, log=print, correct: dict[str, list[int]] | None = None) -> dict:
     from .files import write_atomic
 
-    report["goals"] = goals(report)
+    report["goals"] = goals(report, correct)
     plots(report, out)
     write_atomic(out / "report.json", (json.dumps(report, indent=2, default=str) + "\n").encode())
     write_atomic(out / "report.md", markdown(report).encode())
