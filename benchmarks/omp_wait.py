@@ -21,7 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-SETTINGS = {  # name -> the variables the child process starts with (the others unset)
+# name -> the variables the child process starts with (the others unset). albert_edge sets PASSIVE in every child
+# that does not name a policy; a GOMP_SPINCOUNT given overrides the zero spin PASSIVE implies (libgomp's docs)
+SETTINGS = {
     "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
     "spin 5k": {"GOMP_SPINCOUNT": "5000"},
     "spin 10k": {"GOMP_SPINCOUNT": "10000"},
@@ -39,14 +41,9 @@ def child(precision: str, n: int) -> None:
 
     import numpy as np
 
-    from albert_edge import corpora
-    from albert_edge.data import split_dataset
     from albert_edge.distill import DistillConfig, distill, student_preset
 
-    c = corpora.get("zh-reviews")
-    ds = c.read(c)
-    train = ds.subset(split_dataset(ds, dev=0.1, test=0.1, seed=0)["train"])
-    labels = ds.label_names
+    train, labels = _train_split()
     with tempfile.TemporaryDirectory() as tmp:
         mcfg = student_preset("tiny", vocab_size=8000, labels=labels, max_length=128)
         mcfg.num_hidden_layers = 2
@@ -58,14 +55,20 @@ def child(precision: str, n: int) -> None:
     print(json.dumps({"epoch2_s": round(cumulative[1] - cumulative[0], 1)}))
 
 
-def spiece() -> None:
+def _train_split():
+    """The zh-reviews training split of `make demo-zh` (seed 0) and its label names."""
     from albert_edge import corpora
     from albert_edge.data import split_dataset
-    from albert_edge.tokenizer import train_tokenizer
 
     c = corpora.get("zh-reviews")
     ds = c.read(c)
-    train = ds.subset(split_dataset(ds, dev=0.1, test=0.1, seed=0)["train"])
+    return ds.subset(split_dataset(ds, dev=0.1, test=0.1, seed=0)["train"]), ds.label_names
+
+
+def spiece() -> None:
+    from albert_edge.tokenizer import train_tokenizer
+
+    train, _ = _train_split()
     SPDIR.mkdir(parents=True, exist_ok=True)
     corpus = SPDIR / "corpus.txt"
     corpus.write_text("\n".join(" ".join(t.split()) for t in train.texts) + "\n", encoding="utf-8")
