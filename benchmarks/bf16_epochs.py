@@ -19,32 +19,17 @@ import albert_edge  # noqa: F401  (first: its OMP_WAIT_POLICY must be set before
 
 
 def main() -> None:
-    import numpy as np
+    from zh_split import spiece, splits, student_epochs
 
-    from albert_edge import corpora
-    from albert_edge.data import split_dataset
-    from albert_edge.distill import DistillConfig, distill, student_preset
-    from albert_edge.tokenizer import train_tokenizer
-
-    c = corpora.get("zh-reviews")
-    ds = c.read(c)
-    train = ds.subset(split_dataset(ds, dev=0.1, test=0.1, seed=0)["train"])
-    labels = ds.label_names
+    sp = splits()
+    train, labels = sp["train"], sp["labels"]
     seconds = {}
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus.txt"
-        corpus.write_text("\n".join(" ".join(t.split()) for t in train.texts) + "\n", encoding="utf-8")
-        spdir = Path(tmp) / "spiece"
-        train_tokenizer([corpus], spdir, vocab_size=8000, seed=0)
+        spdir = spiece(train.texts, Path(tmp) / "spiece")
         for precision in ("fp32", "bf16"):
-            mcfg = student_preset("tiny", vocab_size=8000, labels=labels, max_length=128)
-            mcfg.num_hidden_layers = 2
-            cfg = DistillConfig(epochs=1, batch_size=32, lr=5e-4, max_length=128, precision=precision, threads=2)
-            res = distill(Path(tmp) / precision, cfg=cfg, model_config=mcfg, tokenizer_dir=spdir,
-                          train_texts=train.texts, train_labels=train.label_ids(labels),
-                          teacher_logits=np.zeros((len(train), len(labels)), np.float32), progress=False,
-                          log=lambda m: None)
-            seconds[precision] = res.history[-1]["seconds"]
+            history = student_epochs(Path(tmp) / precision, spdir, train.texts, train.label_ids(labels), labels,
+                                     epochs=1, precision=precision)
+            seconds[precision] = history[-1]["seconds"]
             print(precision, seconds[precision], flush=True)
     path = Path(__file__).parent / "results" / "bf16_training.json"
     out = json.loads(path.read_text(encoding="utf-8"))

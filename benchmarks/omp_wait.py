@@ -39,40 +39,15 @@ def child(precision: str, n: int) -> None:
 
     import tempfile
 
-    import numpy as np
+    from zh_split import splits, student_epochs
 
-    from albert_edge.distill import DistillConfig, distill, student_preset
-
-    train, labels = _train_split()
+    sp = splits()
+    train, labels = sp["train"], sp["labels"]
     with tempfile.TemporaryDirectory() as tmp:
-        mcfg = student_preset("tiny", vocab_size=8000, labels=labels, max_length=128)
-        mcfg.num_hidden_layers = 2
-        cfg = DistillConfig(epochs=2, batch_size=32, lr=5e-4, max_length=128, precision=precision, threads=2)
-        res = distill(Path(tmp) / "s", cfg=cfg, model_config=mcfg, tokenizer_dir=SPDIR, train_texts=train.texts[:n],
-                      train_labels=train.label_ids(labels)[:n], log=lambda m: None, progress=False,
-                      teacher_logits=np.zeros((n, len(labels)), np.float32))
-    cumulative = [h["seconds"] for h in res.history]  # distill's seconds count from its start
+        history = student_epochs(Path(tmp) / "s", SPDIR, train.texts[:n], train.label_ids(labels)[:n], labels,
+                                 epochs=2, precision=precision)
+    cumulative = [h["seconds"] for h in history]  # distill's seconds count from its start
     print(json.dumps({"epoch2_s": round(cumulative[1] - cumulative[0], 1)}))
-
-
-def _train_split():
-    """The zh-reviews training split of `make demo-zh` (seed 0) and its label names."""
-    from albert_edge import corpora
-    from albert_edge.data import split_dataset
-
-    c = corpora.get("zh-reviews")
-    ds = c.read(c)
-    return ds.subset(split_dataset(ds, dev=0.1, test=0.1, seed=0)["train"]), ds.label_names
-
-
-def spiece() -> None:
-    from albert_edge.tokenizer import train_tokenizer
-
-    train, _ = _train_split()
-    SPDIR.mkdir(parents=True, exist_ok=True)
-    corpus = SPDIR / "corpus.txt"
-    corpus.write_text("\n".join(" ".join(t.split()) for t in train.texts) + "\n", encoding="utf-8")
-    train_tokenizer([corpus], SPDIR, vocab_size=8000, seed=0)
 
 
 def launch(setting: str, precision: str) -> subprocess.Popen:
@@ -92,7 +67,9 @@ def measure(setting: str, precision: str, together: int) -> list[float]:
 
 def main() -> None:
     if not (SPDIR / "spiece.model").is_file():
-        spiece()
+        from zh_split import spiece, splits
+
+        spiece(splits()["train"].texts, SPDIR)
     rows = []
     for precision, together in (("fp32", 1), ("bf16", 1), ("fp32", 2)):
         for setting in SETTINGS:

@@ -11,8 +11,8 @@ embeddings copied / + hidden-state transfer (weight 1.0).
 """
 import json, sys, time, numpy as np, torch
 from pathlib import Path
-from albert_edge import corpora
-from albert_edge.data import split_dataset, stratified_subsample
+from zh_split import splits
+from albert_edge.data import stratified_subsample
 from albert_edge.run_steps import train_spiece
 from albert_edge.tokenizer import load_tokenizer
 from albert_edge.distill import DistillConfig, distill, student_preset
@@ -26,11 +26,9 @@ W = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("runs/same_vocab")
 W.mkdir(parents=True, exist_ok=True)
 ML = 64
 torch.set_num_threads(2)
-c = corpora.get("zh-reviews")
-ds = c.read(c)
-labels = ds.label_names
-sp = split_dataset(ds, dev=0.1, test=0.1, seed=0)
-tr, dv, te = (ds.subset(sp[s]) for s in ("train", "dev", "test"))
+sp = splits()
+labels = sp["labels"]
+tr, dv, te = (sp[s] for s in ("train", "dev", "test"))
 tr = tr.subset(stratified_subsample(tr, N, seed=0))
 dsel = dv.subset(stratified_subsample(dv, 1000, seed=0))
 ytr, yte = tr.label_ids(labels), np.array(te.label_ids(labels))

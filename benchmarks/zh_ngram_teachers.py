@@ -22,15 +22,13 @@ def main() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from albert_edge import corpora
-    from albert_edge.data import split_dataset
+    from zh_split import splits
+
     from albert_edge.ngram_teacher import fit_tfidf, teacher_settings
 
-    c = corpora.get("zh-reviews")
-    ds = c.read(c)
-    sp = split_dataset(ds, dev=0.1, test=0.1, seed=0)
-    tr, dv, te = (ds.subset(sp[s]) for s in ("train", "dev", "test"))
-    ytr, ydv, yte = (np.array(d.label_ids(ds.label_names)) for d in (tr, dv, te))
+    sp = splits()
+    tr, dv, te = (sp[s] for s in ("train", "dev", "test"))
+    ytr, ydv, yte = (np.array(d.label_ids(sp["labels"])) for d in (tr, dv, te))
     base = dict(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
 
     def lr(settings, C=2.0):
