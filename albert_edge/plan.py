@@ -65,12 +65,13 @@ PLAN_SHARE = 0.90  # of the budget the plan fills (see plan_run)
 # same machine ran 1.2-1.4x faster than the constants the day before: its speed swings by 1.5x between days.
 PROBE_STEPS = 8
 PROBE_REF_S = 0.61
-# measure_student_speed: the tiny student's fp32 step (batch 32 x 64 tokens, 2 passes) on the constants' machine:
-# 4,096 tokens x 2 passes at the bare step's ~1.0e-4 s (C_STUDENT's note). The MiniLM probe under-rated the student on
-# a 2-core AVX-512/AMX Xeon: a cold zh-reviews run's epochs went 1.23x faster than C_STUDENT where that probe said
-# 0.95x (benchmarks/results/demo_zh.json: 482 s, planned as 625); read together there later, the probes gave 1.35x and
-# 1.55x (0.264 s a step).
-PROBE_STUDENT_REF_S = 0.41
+# measure_student_speed: the tiny student's fp32 step (batch 32 x 64 tokens, 2 passes) on the constants' machine.
+# Measured pair, the same afternoon on the 2-core EPYC (benchmarks/results/plan_speed.json, 2026-12-02): a step of the
+# same work (4 passes x 32 tokens, within 5% of this one on another machine) took 0.39-0.45 s idle (median 0.40), and
+# two cold runs' students then trained at 0.93x C_STUDENT (397 and 394 s for 51,825 and 51,200 tweets of ~31 tokens):
+# 0.40 x 0.93. The MiniLM probe under-rates the student on AVX-512: on a 2-core Xeon with AMX a cold zh-reviews run's
+# epochs went 1.23x C_STUDENT where that probe said 0.95x (benchmarks/results/demo_zh.json: 482 s, planned as 625).
+PROBE_STUDENT_REF_S = 0.37
 SPEED_RANGE = (0.25, 4.0)
 # The student's floor counts examples seen, not steps: `student_min_steps` (800) was set for the tweets' batch of 64;
 # a batch of 32 (smaller data) makes each step half the examples, and 800 of them half the training. With this floor
