@@ -257,12 +257,15 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     pretrain_texts: texts times epochs of the student's MLM + SOP pretraining (0: none).
     speed: measure_speed of the machine that runs it; the plan is made in the constants' seconds (a budget of B s is
     B * speed of them) and its estimates are given back in this machine's.
-    student_speed: measure_student_speed, for the stages C_STUDENT describes (None: `speed`)."""
+    student_speed: measure_student_speed, for the stages C_STUDENT describes (None: `speed`). Its probe is the tiny
+    student; a base-sized student's weights leave the cache as MiniLM's do, so it trains at `speed`."""
     args = dict(locals())  # every keyword above, passed on unchanged
     del args["budget_s"], args["speed"], args["student_speed"]
+    if student_speed is None or student_preset == "base":
+        student_speed = speed
     # in the constants' seconds at `speed`, a student that runs student_speed x the constants costs speed/student_speed
     plan = _plan(budget_s * speed if budget_s is not None else None, speed=speed,
-                 student_factor=speed / (student_speed or speed), **args)
+                 student_factor=speed / student_speed, **args)
     plan.estimate_s = _round({k: v / speed for k, v in plan.estimate_s.items() if k != "total"})
     plan.after_student_s = round(plan.after_student_s / speed, 1)
     return plan

@@ -151,6 +151,8 @@ def test_the_students_own_speed_scales_only_the_students_stages():
     assert fast.estimate_s["student"] / fast.student_steps == pytest.approx(
         base.estimate_s["student"] / base.student_steps / 2, rel=0.01)  # each step half the seconds
     assert fast.estimate_s["teacher"] == pytest.approx(base.estimate_s["teacher"], rel=0.05)
+    big = dict(TWEETS, student_preset="base")  # the probe is the tiny student's shape: a base one trains at `speed`
+    assert plan_run(budget_s=3600, speed=1.2, student_speed=2.4, **big) == plan_run(budget_s=3600, speed=1.2, **big)
 
 
 def test_measure_student_speed_is_a_positive_clamped_factor():
