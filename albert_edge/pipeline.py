@@ -102,7 +102,6 @@ class RunConfig:
     max_drop: float = 0.01
     budget_minutes: float | None = None  # None: DEFAULT_BUDGET_MINUTES, stretched to the smallest run if need be
     speed: float | None = None  # the machine's speed for the plan (albert_edge.plan.measure_speed); None: measured
-    student_speed: float | None = None  # albert_edge.plan.measure_student_speed; None: measured with `speed`
     bf16_gain: float | None = None  # albert_edge.plan.measure_bf16_gain, where student_precision is auto
     mode: str = "default"  # default | full | smoke
     seed: int = 0
@@ -181,11 +180,10 @@ def run(cfg: RunConfig, log=print) -> dict:
     if ag != "auto" and (isinstance(ag, bool) or not isinstance(ag, int) or ag < 0):
         raise InputError(f"override augment={ag!r}: give \"auto\" or a whole number of edited copies per training "
                          "text, 0 (none) or more")
-    for name in ("speed", "student_speed"):
-        v = getattr(cfg, name)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0):
-            raise InputError(f"{name} {v!r}: give the machine's speed for the plan as a positive number (1.0: the "
-                             "plan's reference machine), or null to measure it")
+    if cfg.speed is not None and (isinstance(cfg.speed, bool) or not isinstance(cfg.speed, (int, float))
+                                  or not cfg.speed > 0):
+        raise InputError(f"speed {cfg.speed!r}: give the machine's speed for the plan as a positive number (1.0: the "
+                         "plan's reference machine), or null to measure it")
     g = cfg.bf16_gain
     if g is not None and (isinstance(g, bool) or not isinstance(g, (int, float)) or not g > 0):
         raise InputError(f"bf16_gain {g!r}: give how many times faster a bf16 training step is as a positive number, "
@@ -331,8 +329,7 @@ def run(cfg: RunConfig, log=print) -> dict:
                                "pool": len(pool_texts)},
                       "student_tokens": statistics(train, tok, max_length=ml)["tokens"]}
     # `--config` plans (and trains) as this run did
-    _write_config(replace(cfg, speed=resolved["speed"], student_speed=resolved["student_speed"],
-                          bf16_gain=resolved["bf16_gain"]), out, resolved)
+    _write_config(replace(cfg, speed=resolved["speed"], bf16_gain=resolved["bf16_gain"]), out, resolved)
 
     # -- teacher -------------------------------------------------------------------------------------------------
     from .teacher import HEAD, LogitCache, finetune_teacher, folder_identity, load_teacher

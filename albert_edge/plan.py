@@ -31,10 +31,8 @@ a quiet 2-core AVX2 EPYC: the teacher's from the cold tweets run of benchmarks/r
 
 Machines differ (AVX2 or AVX-512, 2 cores or more) and one machine's speed drifts: `run` first times a few training
 steps of a MiniLM-sized encoder (measure_speed, ~6 s) and plans with every constant scaled by that factor, so a faster
-machine trains on more within the same minutes and a slower one stays inside them. The student's own constant is
-scaled by a probe of the student's shape (measure_student_speed, ~2 s): a small model whose weights stay in cache
-gains more from wide vector units than MiniLM does. Both factors are written to the run's config.json (`speed`,
-`student_speed`), so `run --config` and a rerun into the same folder plan the same (and find their caches).
+machine trains on more within the same minutes and a slower one stays inside them. The factor is written to the run's
+config.json (`speed`), so `run --config` and a rerun into the same folder plan the same (and find their caches).
 A busy machine is slower: the plan is an estimate, the report carries the measured stage times; it fills 90% of the
 budget (PLAN_SHARE): measured runs took up to 7% (tweets) and 16% (reviews, a machine slower that hour) more
 than planned, as this machine's speed drifts by ~10% within an hour. Some hours it drifts by 30% within one run:
@@ -65,13 +63,6 @@ PLAN_SHARE = 0.90  # of the budget the plan fills (see plan_run)
 # same machine ran 1.2-1.4x faster than the constants the day before: its speed swings by 1.5x between days.
 PROBE_STEPS = 8
 PROBE_REF_S = 0.61
-# measure_student_speed: the tiny student's fp32 step (batch 32 x 64 tokens, 2 passes) on the constants' machine.
-# Measured pair, the same afternoon on the 2-core EPYC (benchmarks/results/plan_speed.json, 2026-12-02): a step of the
-# same work (4 passes x 32 tokens, within 5% of this one on another machine) took 0.39-0.45 s idle (median 0.40), and
-# two cold runs' students then trained at 0.93x C_STUDENT (397 and 394 s for 51,825 and 51,200 tweets of ~31 tokens):
-# 0.40 x 0.93. The MiniLM probe under-rates the student on AVX-512: on a 2-core Xeon with AMX a cold zh-reviews run's
-# epochs went 1.23x C_STUDENT where that probe said 0.95x (benchmarks/results/demo_zh.json: 482 s, planned as 625).
-PROBE_STUDENT_REF_S = 0.37
 SPEED_RANGE = (0.25, 4.0)
 # The student's floor counts examples seen, not steps: `student_min_steps` (800) was set for the tweets' batch of 64;
 # a batch of 32 (smaller data) makes each step half the examples, and 800 of them half the training. With this floor
@@ -169,18 +160,6 @@ def measure_speed(threads: int = 2) -> float:
     return round(min(max(PROBE_REF_S / step, SPEED_RANGE[0]), SPEED_RANGE[1]), 2)
 
 
-def measure_student_speed(threads: int = 2) -> float:
-    """This machine's speed at training the tiny student relative to the constants' machine (what C_STUDENT's
-    stages scale by): fp32 steps of the student shape measure_bf16_gain times (~2 s). Rounded, clamped to
-    SPEED_RANGE."""
-    from .training.precision import Precision, step_seconds
-
-    with _probe_threads(threads):
-        model, opt, ids = _student_probe()
-        step = step_seconds(model, opt, ids, Precision.FP32, PROBE_STEPS - 2)
-    return round(min(max(PROBE_STUDENT_REF_S / step, SPEED_RANGE[0]), SPEED_RANGE[1]), 2)
-
-
 def measure_bf16_gain(threads: int = 2) -> float:
     """How many times faster a student's training step runs under bf16 autocast than in fp32 on this machine (~2 with
     AMX, below 1 where bf16 is converted in software): what training.precision's "auto" decides by. The step is the
@@ -189,25 +168,20 @@ def measure_bf16_gain(threads: int = 2) -> float:
     there against 2.04 here. The plan does not count on the gain: real epochs (a new batch width every step) gained
     1.47x where this step measured 1.9 (benchmarks/results/bf16_training.json), so a bf16 student ends sooner instead
     of planning more epochs than it gets. Rounded; ~5 s."""
-    from .training.precision import Precision, step_seconds
-
-    with _probe_threads(threads):
-        model, opt, ids = _student_probe()
-        fp32, bf16 = (step_seconds(model, opt, ids, p, 4) for p in (Precision.FP32, Precision.BF16))
-    return round(fp32 / bf16, 2)
-
-
-def _student_probe():
-    """The tiny student (H=312, 2 passes, 8,000 pieces), its AdamW and a batch of 32 x 64 random ids."""
     import torch
 
     from .model import AlbertConfig, AlbertForSequenceClassification
     from .training.optim import adamw
+    from .training.precision import Precision, step_seconds
 
-    cfg = AlbertConfig.tiny(vocab_size=8000, id2label={0: "a", 1: "b"})
-    cfg.num_hidden_layers = 2
-    model = AlbertForSequenceClassification(cfg)
-    return model, adamw(list(model.named_parameters()), lr=1e-5), torch.randint(5, 8000, (32, 64))
+    with _probe_threads(threads):
+        cfg = AlbertConfig.tiny(vocab_size=8000, id2label={0: "a", 1: "b"})
+        cfg.num_hidden_layers = 2
+        model = AlbertForSequenceClassification(cfg)
+        opt = adamw(list(model.named_parameters()), lr=1e-5)
+        ids = torch.randint(5, 8000, (32, 64))
+        fp32, bf16 = (step_seconds(model, opt, ids, p, 4) for p in (Precision.FP32, Precision.BF16))
+    return round(fp32 / bf16, 2)
 
 
 def _probe_step_s(threads: int) -> float:
@@ -245,8 +219,7 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
              student_batch: int, student_min_steps: int, student_epochs: int, finetune_teacher: bool,
              teacher_batch: int, teacher_min_steps: int, teacher_epochs: int, teacher_scale: float = 1.0,
              embed_init_pieces: int = 0, teacher_per_student_step: bool = False, convert_lengths: int = 0,
-             ngram_fit_s: float = 0.0, pretrain_texts: int = 0, strict: bool = True, speed: float = 1.0,
-             student_speed: float | None = None) -> Plan:
+             ngram_fit_s: float = 0.0, pretrain_texts: int = 0, strict: bool = True, speed: float = 1.0) -> Plan:
     """budget_s None: everything (`--full`). n_pool: labeled training texts + unlabeled texts available for transfer.
     convert_lengths: the bundle's length buckets (0: no conversion). ngram_fit_s: ngram_fit_cost of the training texts
     where an n-gram model is fitted on them (the teacher, or mixed into it).
@@ -256,30 +229,24 @@ def plan_run(*, budget_s: float | None, n_train: int, n_pool: int, n_dev: int, n
     teacher_per_student_step: the teacher also runs forward on every student batch (hidden-state transfer).
     pretrain_texts: texts times epochs of the student's MLM + SOP pretraining (0: none).
     speed: measure_speed of the machine that runs it; the plan is made in the constants' seconds (a budget of B s is
-    B * speed of them) and its estimates are given back in this machine's.
-    student_speed: measure_student_speed, for the stages C_STUDENT describes (None: `speed`). Its probe is the tiny
-    student; a base-sized student's weights leave the cache as MiniLM's do, so it trains at `speed`."""
+    B * speed of them) and its estimates are given back in this machine's."""
     args = dict(locals())  # every keyword above, passed on unchanged
-    del args["budget_s"], args["speed"], args["student_speed"]
-    if student_speed is None or student_preset == "base":
-        student_speed = speed
-    # in the constants' seconds at `speed`, a student that runs student_speed x the constants costs speed/student_speed
-    plan = _plan(budget_s * speed if budget_s is not None else None, speed=speed,
-                 student_factor=speed / student_speed, **args)
+    del args["budget_s"], args["speed"]
+    plan = _plan(budget_s * speed if budget_s is not None else None, speed=speed, **args)
     plan.estimate_s = _round({k: v / speed for k, v in plan.estimate_s.items() if k != "total"})
     plan.after_student_s = round(plan.after_student_s / speed, 1)
     return plan
 
 
-def _plan(budget_s, *, speed, student_factor, n_train, n_pool, n_dev, n_test, teacher_tokens, student_tokens,
-          student_max_length, student_layers, student_preset, student_batch, student_min_steps, student_epochs,
-          finetune_teacher, teacher_batch, teacher_min_steps, teacher_epochs, teacher_scale, embed_init_pieces,
-          teacher_per_student_step, convert_lengths, ngram_fit_s, pretrain_texts, strict) -> Plan:
+def _plan(budget_s, *, speed, n_train, n_pool, n_dev, n_test, teacher_tokens, student_tokens, student_max_length,
+          student_layers, student_preset, student_batch, student_min_steps, student_epochs, finetune_teacher,
+          teacher_batch, teacher_min_steps, teacher_epochs, teacher_scale, embed_init_pieces, teacher_per_student_step,
+          convert_lengths, ngram_fit_s, pretrain_texts, strict) -> Plan:
     if student_min_steps > 0:
         student_min_steps = max(student_min_steps, math.ceil(MIN_STUDENT_SAMPLES / student_batch))
     c_ti = C_TEACHER_INFER * teacher_scale * teacher_tokens
     c_tt = C_TEACHER_TRAIN * teacher_scale * teacher_tokens
-    c_s = C_STUDENT * STUDENT_SCALE.get(student_preset, 1.0) * student_tokens * student_layers * student_factor
+    c_s = C_STUDENT * STUDENT_SCALE.get(student_preset, 1.0) * student_tokens * student_layers
     if teacher_per_student_step:
         c_s += C_TEACHER_INFER * teacher_scale * student_tokens
     int8 = n_dev * student_max_length * (C_INT8_PTE if convert_lengths else C_INT8)

@@ -288,8 +288,7 @@ def markdown(r: dict) -> str:
         L += [f"Plan: student max_length {p['max_length']}, teacher max_length {p['teacher_max_length']}, student "
               f"{p['student_epochs']} epochs at batch {p['student_batch']}; estimate "
               f"{p['plan']['estimate_s']['total'] / 60:.1f} min "
-              + (f"on this machine (speed {p['speed']:g}x the plan's reference, the student's "
-                 f"{p.get('student_speed') or p['speed']:g}x; config.json `speed`, `student_speed`)."
+              + (f"on this machine (speed {p['speed']:g}x the plan's reference; config.json `speed`)."
                  if p.get("speed") else "on the plan's reference machine."), ""]
     L += ["| model | accuracy | macro-F1 | params | bytes | latency (ms/text) |", "|---|---|---|---|---|---|"]
     for n, acc, lat, nbytes in _points(r):

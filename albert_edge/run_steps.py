@@ -64,8 +64,7 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
     """Every "auto" knob decided from the data (lengths) and the budget (albert_edge.plan). augmented: edited copies of
     the training texts in the transfer pool (albert_edge.training.augment)."""
     from .data import auto_buckets, covering_length
-    from .plan import (DEFAULT_BUDGET_MINUTES, measure_bf16_gain, measure_speed, measure_student_speed, ngram_fit_cost,
-                       plan_run, teacher_scale)
+    from .plan import DEFAULT_BUDGET_MINUTES, measure_bf16_gain, measure_speed, ngram_fit_cost, plan_run, teacher_scale
     from .teacher import teacher_tokenizer
     from .training.precision import Precision, resolve_precision
 
@@ -88,13 +87,9 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
     # length buckets placed where the data's lengths are (convert's fixed defaults know no data)
     buckets = sorted(set(S["buckets"])) if S["buckets"] != "auto" else auto_buckets(s_lens, ml) if cfg.convert else []
     budget = None if cfg.mode == "full" else (cfg.budget_minutes or DEFAULT_BUDGET_MINUTES) * 60
-    speed, student_speed = cfg.speed, cfg.student_speed
+    speed = cfg.speed
     if speed is None and budget is not None and cfg.mode == "default":  # the other modes pin what the plan decides
         speed = previous_probe(Path(cfg.out), "speed") or measure_speed(cfg.threads)
-        student_speed = student_speed or previous_probe(Path(cfg.out), "student_speed") or \
-            measure_student_speed(cfg.threads)
-    # a config that pins only `speed` (written before student_speed existed) plans as it did: the student at `speed`
-    student_speed = student_speed or speed
     # student_precision auto: bf16 where it is measured faster (training.precision); pinned like the speed, so a rerun
     # trains as this one did. The plan stays fp32's (plan.measure_bf16_gain says why): bf16 ends the student sooner
     gain = None if S["student_precision"] != Precision.AUTO else \
@@ -120,28 +115,27 @@ def resolve(S, cfg, train, dev_sel, test, unlabeled, tok, teacher_given, backbon
                  convert_lengths=len(buckets) if cfg.convert else 0,
                  pretrain_texts=S["pretrain_epochs"] * (len(train) + len(unlabeled)) if not shared else 0,
                  strict=cfg.budget_minutes is not None,  # a budget the user chose is refused if too small
-                 speed=speed or 1.0, student_speed=student_speed)
+                 speed=speed or 1.0)
     if p.note:
         log(f"   [yellow]{p.note}[/]")
     out = {"max_length": ml, "teacher_max_length": tml, "student_batch": sb, "buckets": buckets,
            "teacher_train": (S["teacher_train"] if S["teacher_train"] != "auto" else p.teacher_train) or len(train),
            "transfer": S["transfer"] if S["transfer"] not in ("auto", None) else p.transfer,
            "student_epochs": S["student_epochs"] if S["student_epochs"] != "auto" else p.student_epochs,
-           "plan": p.to_dict(), "speed": speed, "student_speed": student_speed, "bf16_gain": gain, "student_precision": precision.value, "knobs": S}
+           "plan": p.to_dict(), "speed": speed, "bf16_gain": gain, "student_precision": precision.value, "knobs": S}
     if S["transfer"] is None:
         out["transfer"] = pool
     log(f"   plan: student max_length {ml} (teacher {tml}), teacher on {out['teacher_train']} texts, transfer "
         f"{out['transfer']}" + (f" (pool {pool}: {augmented} of them edited copies)" if augmented else "")
         + f", student {out['student_epochs']} epochs at batch {sb} in {precision.value}"
         + (f", length buckets {'/'.join(map(str, buckets))}" if buckets else "") + "; estimated "
-        f"{p.estimate_s['total'] / 60:.1f} min" + (f" on this machine (speed {speed:g}x the plan's reference, the "
-                                                    f"student's {student_speed:g}x)" if speed
-                                                    else " on the plan's reference machine"))
+        f"{p.estimate_s['total'] / 60:.1f} min" + (f" on this machine (speed {speed:g}x the plan's reference)"
+                                                    if speed else " on the plan's reference machine"))
     return out
 
 
 def previous_probe(out: Path, name: str) -> float | None:
-    """A probe's measure ("speed", "student_speed", "bf16_gain") an earlier run into `out` planned with: a rerun plans the same and
+    """A probe's measure ("speed", "bf16_gain") an earlier run into `out` planned with: a rerun plans the same and
     finds its caches (a fresh probe differs by a few percent, and with it the texts each stage uses). Not
     RunConfig.load: an unreadable old config.json is no error here, the probe measures instead."""
     try:

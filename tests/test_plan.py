@@ -143,25 +143,6 @@ def test_measure_speed_is_a_positive_clamped_factor():
     assert SPEED_RANGE[0] <= s <= SPEED_RANGE[1] and s == round(s, 2)
 
 
-def test_the_students_own_speed_scales_only_the_students_stages():
-    base = plan_run(budget_s=1200, speed=1.2, **TWEETS)
-    assert plan_run(budget_s=1200, speed=1.2, student_speed=1.2, **TWEETS) == base  # None: the student at `speed`
-    fast = plan_run(budget_s=1200, speed=1.2, student_speed=2.4, **TWEETS)
-    assert fast.student_steps > base.student_steps
-    assert fast.estimate_s["student"] / fast.student_steps == pytest.approx(
-        base.estimate_s["student"] / base.student_steps / 2, rel=0.01)  # each step half the seconds
-    assert fast.estimate_s["teacher"] == pytest.approx(base.estimate_s["teacher"], rel=0.05)
-    big = dict(TWEETS, student_preset="base")  # the probe is the tiny student's shape: a base one trains at `speed`
-    assert plan_run(budget_s=3600, speed=1.2, student_speed=2.4, **big) == plan_run(budget_s=3600, speed=1.2, **big)
-
-
-def test_measure_student_speed_is_a_positive_clamped_factor():
-    from albert_edge.plan import SPEED_RANGE, measure_student_speed
-
-    s = measure_student_speed(threads=2)
-    assert SPEED_RANGE[0] <= s <= SPEED_RANGE[1] and s == round(s, 2)
-
-
 def test_measure_bf16_gain_is_a_positive_ratio():
     from albert_edge.plan import measure_bf16_gain
 

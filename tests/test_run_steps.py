@@ -32,9 +32,8 @@ def test_a_rerun_into_the_same_folder_plans_with_the_first_runs_probes(tmp_path)
     from albert_edge.run_steps import previous_probe
 
     assert previous_probe(tmp_path, "speed") is None
-    (tmp_path / "config.json").write_text('{"speed": 1.37, "student_speed": 1.6, "bf16_gain": 1.8, "out": "x"}')
+    (tmp_path / "config.json").write_text('{"speed": 1.37, "bf16_gain": 1.8, "out": "x"}')
     assert previous_probe(tmp_path, "speed") == 1.37
-    assert previous_probe(tmp_path, "student_speed") == 1.6
     assert previous_probe(tmp_path, "bf16_gain") == 1.8
     for bad in ('{"speed": null}', '{"speed": "fast"}', '{"speed": -1}', '{"speed": true}', "[1]", "not json"):
         (tmp_path / "config.json").write_text(bad)
