@@ -36,7 +36,9 @@ config.json (`speed`), so `run --config` and a rerun into the same folder plan t
 A busy machine is slower: the plan is an estimate, the report carries the measured stage times; it fills 90% of the
 budget (PLAN_SHARE): measured runs took up to 7% (tweets) and 16% (reviews, a machine slower that hour) more
 than planned, as this machine's speed drifts by ~10% within an hour. Some hours it drifts by 30% within one run:
-the student then stops an epoch early (`student_deadline`), which keeps the later stages their time.
+the student then stops an epoch early (`student_deadline`), which keeps the later stages their time. A slowdown
+that starts after the deadline let an epoch begin still overruns: a cold tweets run on a Xeon took 21.2 min for 18.0
+planned, its last epoch 1.9x and the stages after it 1.5x their time (plan_speed.json, student_probe_runs).
 What the plan decides (in order): the teacher's share of the training split (40% of what is left after the fixed
 stages), the transfer set the teacher labels (20%), and the student's whole epochs that fit the rest, never fewer than
 the floor (`student_min_steps`, and MIN_STUDENT_SAMPLES examples); where the floor or whole epochs overrun, the
@@ -60,7 +62,10 @@ PLAN_SHARE = 0.90  # of the budget the plan fills (see plan_run)
 # MiniLM-L6-shaped encoder, forward, backward and AdamW, 2 threads). Measured pair, the same hour on the 2-core EPYC
 # (2026-12-02): the probe took 0.72-0.87 s (median 0.76 s, nine probes, idle) right after a cold demo whose stages ran
 # at 0.70-0.92x the constants (0.82x in all: 26.9 min where they said 22.1; benchmarks/results/plan_speed.json). The
-# same machine ran 1.2-1.4x faster than the constants the day before: its speed swings by 1.5x between days.
+# same machine ran 1.2-1.4x faster than the constants the day before: its speed swings by 1.5x between days. A second
+# probe of the tiny student's own shape for its stages was tried and dropped: two cold runs on a Xeon with AMX trained
+# their students at 1.19x the constants, where this probe read 1.19x and 1.22x and that one 1.19x and 1.33x
+# (benchmarks/results/plan_speed.json, student_probe_runs).
 PROBE_STEPS = 8
 PROBE_REF_S = 0.61
 SPEED_RANGE = (0.25, 4.0)
