@@ -57,8 +57,9 @@ def test_jvm_tokenizer_matches_hf(cases, kind, index, tmp_path):
     assert not bad, _report(bad, case)
 
 
-def test_user_defined_symbols_split_as_hf(tmp_path):
-    """The issue's example: with user symbols, `non-European` is `▁non - ▁european` in HF 5 (added-token split)."""
+def test_user_defined_symbols_as_hf(tmp_path):
+    """The issue's example with user symbols: `non-European` was `▁non - ▁european` up to transformers 5.24 (an
+    added-token split), and is `▁no n - e ur op e an` from 5.25 (the symbols are pieces of the Unigram model)."""
     import sentencepiece as spm
     import transformers
 

@@ -7,8 +7,8 @@ into the model's normalizer: every code point (and the two quote pairs) is mappe
 SentencePiece only on " "); sentencepiece's own rule compiler (`normalization_rule_tsv`, run on a throwaway one-line
 training) turns those rules into a precompiled charsmap, which replaces the model's. Pieces and scores are untouched.
 
-Not exact everywhere, by construction: SentencePiece matches user-defined symbols after normalization (HF before),
-breaks Viterbi score ties and fuses unknown characters its own way, and applies rules per code point where HF
+Not exact everywhere, by construction: SentencePiece emits user-defined symbols whole wherever they occur (HF
+weighs them in its Viterbi like any piece), breaks Viterbi score ties and fuses unknown characters its own way, and applies rules per code point where HF
 normalizes whole strings (combining sequences with keep_accents). `agreement()` measures the share of texts that get
 HF's ids, for convert to record in the manifest and warn about.
 """

@@ -2,14 +2,17 @@
 
 The `.model` file holds only SentencePiece's vocabulary and charsmap; ALBERT adds preprocessing that every runtime
 must redo. We build HF's own pipeline with the `tokenizers` library (the engine behind `AlbertTokenizer`) from the
-SentencePiece model, as transformers 5 does: the model's CONTROL and USER_DEFINED pieces (and the five ALBERT special
-tokens) become added tokens matched on the raw text (leftmost-longest, before any normalization); the rest of the
+SentencePiece model, as transformers 5 does: the model's CONTROL pieces (and the five ALBERT special tokens) become
+added tokens matched on the raw text (leftmost-longest, before any normalization); its USER_DEFINED pieces stay
+pieces of the model, as SentencePiece emits them (transformers 5.25 made them so for Unigram, which ALBERT always
+builds; up to 5.24 they were added tokens too, splitting the raw text: `non-European` -> `▁non - ▁european`, now
+`▁no n - e ur op e an`; we match 5.25 and later, and `dev` pins it); the rest of the
 text gets `` and '' -> ", NFKD + strip every Unicode mark (unless keep_accents), lowercase, the model's precompiled
 charsmap, split on whitespace, "▁" before each word, unigram Viterbi over all pieces with their scores (whatever the
 model's own type — unigram or BPE — or its byte_fallback, split_digits, add_dummy_prefix and whitespace options
 say: HF ignores them, and HF is the reference the model was fine-tuned with). Why not `sp.encode`: SentencePiece
 differs from HF in places a user meets (exact score ties, "!?!?!?!?"; marks such as U+FE0F that HF strips; HF's
-per-grapheme charsmap matching; user symbols matched after normalization). `split_digit_comma=True` adds the
+per-grapheme charsmap matching). `split_digit_comma=True` adds the
 original ALBERT / transformers-4 split of pieces like "12," -> "12", ",". Special ids are read from the model.
 """
 
@@ -23,7 +26,7 @@ from .base import BaseTokenizer
 
 SPIECE_UNDERLINE = "\u2581"
 SPECIAL_PIECES = {"pad": "<pad>", "unk": "<unk>", "cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]"}
-CONTROL, USER_DEFINED = 3, 4  # sentencepiece_model.proto SentencePiece.Type
+CONTROL = 3  # sentencepiece_model.proto SentencePiece.Type
 HF_UNK_ID = 1  # transformers 5 AlbertTokenizer builds its Unigram with unk_id=1 whatever the model says
 
 
@@ -68,7 +71,7 @@ class AlbertTokenizer(BaseTokenizer):
                 raise TokenizerError(f"SentencePiece model has no {piece} piece; train it with `albert-edge tokenizer-train`")
             self.special_ids[role] = pid
         self.added_tokens = added_tokens(proto, self.special_pieces)
-        self._added = {t for t, _ in self.added_tokens}
+        self._added = set(self.added_tokens)
         self._hf = _hf_pipeline(proto, self.added_tokens, lower=do_lower_case, keep_accents=keep_accents)
 
     # -- construction -------------------------------------------------------------------------------------------
@@ -134,13 +137,12 @@ class AlbertTokenizer(BaseTokenizer):
         return [self.sp.PieceToId(p) for p in pieces]
 
 
-def added_tokens(proto, special_pieces: dict[str, str]) -> list[tuple[str, bool]]:
-    """(content, special) of every token HF matches on the raw text: the ALBERT specials, CONTROL and USER_DEFINED."""
-    tokens = {p: True for p in special_pieces.values()}
-    for p in proto.pieces:
-        if p.type in (CONTROL, USER_DEFINED):
-            tokens.setdefault(p.piece, p.type == CONTROL)
-    return list(tokens.items())
+def added_tokens(proto, special_pieces: dict[str, str]) -> list[str]:
+    """Every token HF matches on the raw text, all of them special: the ALBERT specials and the CONTROL pieces (the
+    module's docstring says why not USER_DEFINED ones)."""
+    tokens = dict.fromkeys(special_pieces.values())
+    tokens.update(dict.fromkeys(p.piece for p in proto.pieces if p.type == CONTROL))
+    return list(tokens)
 
 
 def text_normalizer(*, lower: bool, keep_accents: bool, charsmap: bytes | None = None):
@@ -156,7 +158,7 @@ def text_normalizer(*, lower: bool, keep_accents: bool, charsmap: bytes | None =
     return normalizers.Sequence(steps)
 
 
-def _hf_pipeline(proto, added: list[tuple[str, bool]], *, lower: bool, keep_accents: bool):
+def _hf_pipeline(proto, added: list[str], *, lower: bool, keep_accents: bool):
     """The same `tokenizers.Tokenizer` transformers 5 builds for AlbertTokenizer (added tokens, normalizer, model)."""
     from tokenizers import AddedToken, Tokenizer, pre_tokenizers
     from tokenizers.models import Unigram
@@ -170,6 +172,5 @@ def _hf_pipeline(proto, added: list[tuple[str, bool]], *, lower: bool, keep_acce
         raise TokenizerError(f"corrupt SentencePiece normalizer ({first_line(e)})") from None
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement=SPIECE_UNDERLINE, prepend_scheme="always")])
-    tok.add_special_tokens([AddedToken(t, normalized=False, special=True) for t, special in added if special])
-    tok.add_tokens([AddedToken(t, normalized=False, special=False) for t, special in added if not special])
+    tok.add_special_tokens([AddedToken(t, normalized=False, special=True) for t in added])
     return tok

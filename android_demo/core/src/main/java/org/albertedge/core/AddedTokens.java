@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * HF's added-token split ({@code tokenizers} AddedVocabulary, tokens not normalized): the raw text is cut at every
  * occurrence of an added token, leftmost match first and, at one position, the longest. Both kinds use it: the special
- * tokens, and for SentencePiece also the model's CONTROL and USER_DEFINED pieces (as transformers 5 converts them).
+ * tokens, and for SentencePiece also the model's CONTROL pieces (as transformers 5.25 converts them).
  */
 final class AddedTokens {
     private final List<String> longestFirst = new ArrayList<>();

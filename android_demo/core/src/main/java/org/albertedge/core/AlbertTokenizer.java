@@ -94,7 +94,8 @@ public final class AlbertTokenizer implements Tokenizer {
         List<String> addedTokens = new ArrayList<>(List.of(PAD, model.piece(HF_UNK_ID), CLS, SEP, MASK));
         for (int i = 0; i < n; i++) {
             int type = model.type(i);
-            if (type == SentencePieceModel.CONTROL || type == SentencePieceModel.USER_DEFINED) {
+            // USER_DEFINED pieces stay pieces of the Unigram model, as in transformers 5.25 (tokenizer/spiece.py)
+            if (type == SentencePieceModel.CONTROL) {
                 addedTokens.add(model.piece(i));
             }
         }
@@ -294,7 +295,7 @@ public final class AlbertTokenizer implements Tokenizer {
         return charsmap != null ? charsmap.normalizeHf(t) : t;
     }
 
-    /** Pieces of {@code text}: added tokens (specials, CONTROL, USER_DEFINED) cut out of the raw text first. */
+    /** Pieces of {@code text}: added tokens (specials, CONTROL pieces) cut out of the raw text first. */
     public List<String> tokenize(String text) {
         List<String> out = new ArrayList<>();
         for (AddedTokens.Segment seg : added.split(text)) {

@@ -142,13 +142,16 @@ public class SentencePieceModelTest {
     }
 
     @Test
-    public void userDefinedAndControlPiecesAreCutFromTheRawTextAsHfDoes() throws Exception {
-        // <pad> <unk> [CLS] [SEP] [MASK], user symbol "-", normal pieces: HF 5 splits "non-European" on "-" first.
+    public void controlPiecesAreCutFromTheRawTextAndUserSymbolsStayPiecesAsHfDoes() throws Exception {
+        // <pad> <unk> [CLS] [SEP] [MASK], user symbol "-", normal pieces. transformers 5.25: "-" is a piece of the
+        // Unigram model (no split, so no "▁" restarts after it); [MASK] splits the raw text.
         byte[] model = concat(piece("<pad>", 0f, 3), piece("<unk>", 0f, 2), piece("[CLS]", 0f, 3),
                 piece("[SEP]", 0f, 3), piece("[MASK]", 0f, 3), piece("-", 0f, 4), piece("\u2581non", -1f, 1),
                 piece("\u2581european", -1f, 1), piece("\u2581", -2f, 1), piece("e", -3f, 1), piece("u", -3f, 1),
                 piece("r", -3f, 1), piece("o", -3f, 1), piece("p", -3f, 1), piece("a", -3f, 1), piece("n", -3f, 1));
         AlbertTokenizer t = new AlbertTokenizer(SentencePieceModel.parse(model));
-        assertEquals(java.util.List.of("\u2581non", "-", "\u2581european"), t.tokenize("non-European"));
+        assertEquals(java.util.List.of("\u2581non", "-", "e", "u", "r", "o", "p", "e", "a", "n"),
+                t.tokenize("non-European"));
+        assertEquals(java.util.List.of("\u2581non", "[MASK]", "\u2581european"), t.tokenize("non[MASK]European"));
     }
 }
