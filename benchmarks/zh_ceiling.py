@@ -25,7 +25,6 @@ def main() -> None:
 
     from albert_edge.ngram_teacher import NgramTeacher
     from albert_edge.predict import load
-    from albert_edge.report import margin_interval
     from albert_edge.run_steps import baseline
 
     run = Path(sys.argv[1] if len(sys.argv) > 1 else "runs/demo-zh")
@@ -41,18 +40,19 @@ def main() -> None:
         t = t_logits.argmax(1)
         row = {"baseline": _acc(b, y), "teacher": _acc(t, y),
                "teacher_minus_baseline": round(_acc(t, y) - _acc(b, y), 4),
-               "teacher_minus_baseline_ci95": margin_interval(_right(t, y), _right(b, y))}
+               "teacher_minus_baseline_ci95": _interval(t, b, y)}
         if seed == 0:
             row["student"] = _student(load(run / "student"), train, test, labels, teacher, t_logits, b, y)
         out["splits"][seed] = row
         print(seed, json.dumps(row), flush=True)
     path = Path(__file__).parent / "results" / "zh_ceiling.json"
-    path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    if path.is_file():  # the prose written beside the numbers stays
+        old = json.loads(path.read_text(encoding="utf-8"))
+        out.update({k: old[k] for k in ("machine", "student_run", "reading") if k in old})
+    path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _student(predictor, train, test, labels, teacher, t_logits, b, y) -> dict:
-    from albert_edge.report import margin_interval
-
     def probs(texts):
         return np.array([[o["probs"][name] for name in labels] if isinstance(o["probs"], dict) else o["probs"]
                          for o in predictor.predict(texts)])
@@ -63,7 +63,7 @@ def _student(predictor, train, test, labels, teacher, t_logits, b, y) -> dict:
     s_train = probs([train.texts[i] for i in pick]).argmax(1)
     t_train = teacher.logits([train.texts[i] for i in pick]).argmax(1)  # out of fold: what the student learned from
     y_train = np.array(train.label_ids(labels))[pick]
-    row = {"fp32": _acc(s, y), "minus_baseline_ci95": margin_interval(_right(s, y), _right(b, y)),
+    row = {"fp32": _acc(s, y), "minus_baseline_ci95": _interval(s, b, y),
            "agrees_with_teacher_test": _acc(s, t_logits.argmax(1)),
            "agrees_with_teacher_train_sample": _acc(s_train, t_train),
            "train_sample_accuracy": _acc(s_train, y_train), "teacher_oof_train_sample_accuracy": _acc(t_train, y_train),
@@ -71,7 +71,7 @@ def _student(predictor, train, test, labels, teacher, t_logits, b, y) -> dict:
     for w in (0.3, 0.5, 0.7):  # log p = w log p_student + (1 - w) log p_teacher
         m = (w * np.log(p + 1e-9) + (1 - w) * t_logits).argmax(1)
         row["mixed_with_teacher"][str(w)] = {"accuracy": _acc(m, y),
-                                             "minus_baseline_ci95": margin_interval(_right(m, y), _right(b, y))}
+                                             "minus_baseline_ci95": _interval(m, b, y)}
     return row
 
 
@@ -79,8 +79,11 @@ def _acc(pred, ref) -> float:
     return round(float((np.asarray(pred) == np.asarray(ref)).mean()), 4)
 
 
-def _right(pred, y) -> list[int]:
-    return (np.asarray(pred) == y).astype(int).tolist()
+def _interval(pred, ref, y) -> list[float]:
+    """95% interval of accuracy(pred) - accuracy(ref) over the test texts (report.margin_interval)."""
+    from albert_edge.report import margin_interval
+
+    return margin_interval(*((np.asarray(p) == y).astype(int).tolist() for p in (pred, ref)))
 
 
 if __name__ == "__main__":

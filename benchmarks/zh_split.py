@@ -28,9 +28,9 @@ def spiece(texts: list[str], spdir: Path) -> Path:
 
 
 def student_epochs(folder: Path, spdir: Path, texts: list[str], y: list[int], labels: list[str], *, epochs: int,
-                   precision: str = "fp32", teacher_logits=None) -> list[dict]:
-    """The run's student distilled for `epochs` on `texts`; its history (seconds count from distill's start).
-    teacher_logits None: zeros (KD against a uniform teacher costs what KD against a real one does)."""
+                   precision: str = "fp32") -> list[dict]:
+    """The run's student distilled for `epochs` on `texts` against a uniform teacher (KD against a real one costs
+    the same); its history (seconds count from distill's start)."""
     import numpy as np
 
     from albert_edge.distill import DistillConfig, distill, student_preset
@@ -38,6 +38,6 @@ def student_epochs(folder: Path, spdir: Path, texts: list[str], y: list[int], la
     mcfg = student_preset("tiny", vocab_size=8000, labels=labels, max_length=128)
     mcfg.num_hidden_layers = 2
     cfg = DistillConfig(epochs=epochs, batch_size=32, lr=5e-4, max_length=128, precision=precision, threads=2)
-    logits = np.zeros((len(texts), len(labels)), np.float32) if teacher_logits is None else teacher_logits
     return distill(folder, cfg=cfg, model_config=mcfg, tokenizer_dir=spdir, train_texts=texts, train_labels=y,
-                   teacher_logits=logits, progress=False, log=lambda m: None).history
+                   teacher_logits=np.zeros((len(texts), len(labels)), np.float32), progress=False,
+                   log=lambda m: None).history
